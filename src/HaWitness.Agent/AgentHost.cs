@@ -1,0 +1,67 @@
+using HaWitness.Core.Configuration;
+using HaWitness.Core.Journal;
+using HaWitness.Core.Storage;
+using HaWitness.Hosting;
+
+namespace HaWitness.Agent;
+
+/// <summary>
+/// Wires the agent: its data directory (lock, local journal of what it did) and the host.
+/// The agent keeps a local journal because the decisions it takes alone (self-fencing) must be
+/// reported to the appliance when it reconnects.
+/// </summary>
+internal static partial class AgentHost
+{
+    public static async Task<int> RunAsync(AgentOptions options, CancellationToken cancellationToken)
+    {
+        DataDirectory dataDir;
+        try
+        {
+            dataDir = DataDirectory.Acquire(options.DataDirectory);
+        }
+        catch (DataDirectoryException ex)
+        {
+            await Console.Error.WriteLineAsync("hawitness-agent: " + ex.Message).ConfigureAwait(false);
+            return CliExit.Failed;
+        }
+
+        using (dataDir)
+        {
+            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = dataDir.Path });
+            HostLogging.Configure(builder.Logging, builder.Services);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(options.ShutdownTimeoutMs));
+            builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton(dataDir);
+            builder.Services.AddSingleton(sp => JournalStore.Open(
+                dataDir.File(JournalStore.FileName), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JournalStore>>()));
+
+            using var host = builder.Build();
+            var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Agent");
+            JournalStore journal;
+            try
+            {
+                journal = host.Services.GetRequiredService<JournalStore>();
+            }
+            catch (JournalOpenException ex)
+            {
+                await Console.Error.WriteLineAsync("hawitness-agent: " + ex.Message).ConfigureAwait(false);
+                return CliExit.Failed;
+            }
+
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            journal.RecordEvent("AgentStarted", Subjects.Agent(options.Name), $"pid {Environment.ProcessId}, hypervisor {options.Hypervisor}, witness {options.Witness}");
+            LogStarted(log, options.Name, options.Hypervisor, options.Witness!);
+            await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            journal.RecordEvent("AgentStopped", Subjects.Agent(options.Name), "clean shutdown");
+            LogStopped(log);
+            return CliExit.Ok;
+        }
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Agent {Name} up (hypervisor {Hypervisor}), witness {Witness}")]
+    private static partial void LogStarted(ILogger logger, string name, string hypervisor, string witness);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Agent stopped cleanly")]
+    private static partial void LogStopped(ILogger logger);
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using HaWitness.Core.Configuration;
+using HaWitness.Hosting;
+
+namespace HaWitness.Agent.Cli;
+
+/// <summary>
+/// The <c>hawitness-agent</c> command line. The root command runs the agent; the option names
+/// are a contract (scripts and the appliance's documentation use them).
+/// </summary>
+internal static class AgentCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var config = new Option<string?>("--config") { Description = "Configuration file (default: /etc/hawitness/agent.json if it exists)", HelpName = "FILE" };
+        var witness = new Option<string?>("--witness") { Description = "The appliance's API, e.g. http://10.0.0.1:8080", HelpName = "URL" };
+        var token = new Option<string?>("--join-token") { Description = "The cluster's join token (`hawitness join-token` prints it)", HelpName = "TOKEN" };
+        var name = new Option<string?>("--name") { Description = "This host's name in the cluster (default: the machine name)", HelpName = "NAME" };
+        var hypervisor = new Option<string?>("--hypervisor") { Description = "Hypervisor driver: sim | vix | libvirt", HelpName = "KIND" };
+        var data = new Option<string?>("--data") { Description = "Local state directory (default: ./var/hawitness-agent)", HelpName = "DIR" };
+        var raft = new Option<string?>("--raft") { Description = "This agent's Raft endpoint (default: 127.0.0.1:7420)", HelpName = "IP:PORT" };
+        var simVms = new Option<int?>("--sim-vms") { Description = "With --hypervisor sim: start with N simulated VMs named after the host", HelpName = "N" };
+
+        var root = new RootCommand("HaWitness host agent: registers with the appliance, votes in its Raft group, runs this host's VMs as the committed state says, and fences itself when isolated.")
+        {
+            config, witness, token, name, hypervisor, data, raft, simVms,
+        };
+        root.SetAction(async (parse, ct) =>
+        {
+            AgentOptions options;
+            try
+            {
+                options = AgentConfiguration.Load(
+                    parse.GetValue(config),
+                    Overrides(
+                        (nameof(AgentOptions.Witness), parse.GetValue(witness)),
+                        (nameof(AgentOptions.JoinToken), parse.GetValue(token)),
+                        (nameof(AgentOptions.Name), parse.GetValue(name)),
+                        (nameof(AgentOptions.Hypervisor), parse.GetValue(hypervisor)),
+                        (nameof(AgentOptions.DataDirectory), parse.GetValue(data)),
+                        (nameof(AgentOptions.Raft), parse.GetValue(raft)),
+                        (nameof(AgentOptions.SimVms), parse.GetValue(simVms)?.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            }
+            catch (ConfigurationException ex)
+            {
+                await Console.Error.WriteLineAsync("hawitness-agent: " + ex.Message).ConfigureAwait(false);
+                return CliExit.Usage;
+            }
+
+            return await AgentHost.RunAsync(options, ct).ConfigureAwait(false);
+        });
+        return await CliRunner.InvokeAsync(root, args).ConfigureAwait(false);
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> Overrides(params (string Key, string? Value)[] values) =>
+        values.Where(v => v.Value is not null).Select(v => KeyValuePair.Create(v.Key, v.Value));
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using HaWitness.Hosting;
+using HaWitness.Core.Configuration;
+
+namespace HaWitness.Appliance.Cli;
+
+/// <summary><c>hawitness serve</c>: run the appliance until SIGTERM.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var data = CommonOptions.Data();
+        var urls = new Option<string?>("--urls")
+        {
+            Description = "Where the status page and API listen, ';'-separated (default: http://127.0.0.1:8080)",
+            HelpName = "URLS",
+        };
+        var command = new Command("serve", "Run the appliance: journal, status page and API; stops cleanly on SIGTERM")
+        {
+            config, data, urls,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            ApplianceOptions options;
+            try
+            {
+                options = ApplianceConfiguration.Load(
+                    parse.GetValue(config),
+                    CommonOptions.Overrides(
+                        (nameof(ApplianceOptions.DataDirectory), parse.GetValue(data)),
+                        (nameof(ApplianceOptions.Urls), parse.GetValue(urls))));
+            }
+            catch (ConfigurationException ex)
+            {
+                await Console.Error.WriteLineAsync("hawitness: " + ex.Message).ConfigureAwait(false);
+                return CliExit.Usage;
+            }
+
+            return await ApplianceHost.RunAsync(options, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+
+namespace HaWitness.Core.Configuration;
+
+/// <summary>Loads and validates <see cref="AgentOptions"/>.</summary>
+public static class AgentConfiguration
+{
+    /// <summary>Reads the layers, binds (unknown keys are errors) and validates.</summary>
+    /// <exception cref="ConfigurationException">Any problem, as one line naming the key.</exception>
+    public static AgentOptions Load(string? configFile, IEnumerable<KeyValuePair<string, string?>> commandLine, string defaultFile = AgentOptions.DefaultConfigFile)
+    {
+        var root = ConfigurationSources.Build(configFile, defaultFile, AgentOptions.EnvironmentPrefix, commandLine);
+        var options = new AgentOptions();
+        try
+        {
+            root.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw ConfigurationSources.BindFailure(ex);
+        }
+
+        Validate(options);
+        return options;
+    }
+
+    /// <summary>Checks every value; throws on the first bad one.</summary>
+    public static void Validate(AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.Witness))
+        {
+            throw new ConfigurationException("config: Witness is not set; give --witness http://APPLIANCE:PORT");
+        }
+
+        OptionChecks.Urls(nameof(AgentOptions.Witness), options.Witness);
+        if (string.IsNullOrWhiteSpace(options.JoinToken))
+        {
+            throw new ConfigurationException("config: JoinToken is not set; give --join-token (print it on the appliance with `hawitness join-token`)");
+        }
+
+        if (!Names.IsValidToken(options.JoinToken))
+        {
+            throw new ConfigurationException("config: JoinToken is malformed; allowed: 16..128 characters of A-Z a-z 0-9 - _");
+        }
+
+        if (!Names.IsValidHostName(options.Name))
+        {
+            throw new ConfigurationException($"config: Name = '{options.Name}' is not a valid host name; allowed: letters, digits, '-', '.', 1..63 characters, starting with a letter or digit");
+        }
+
+        OptionChecks.OneOf(nameof(AgentOptions.Hypervisor), options.Hypervisor, "sim", "vix", "libvirt");
+        OptionChecks.Path(nameof(AgentOptions.DataDirectory), options.DataDirectory);
+        if (!IPEndPoint.TryParse(options.Raft, out var ep) || ep.Port == 0)
+        {
+            throw new ConfigurationException($"config: Raft = '{options.Raft}' is not an endpoint; allowed: IP:PORT (for example 10.0.0.11:7420)");
+        }
+
+        OptionChecks.Range(nameof(AgentOptions.SimVms), options.SimVms, 0, 100_000);
+        OptionChecks.Range(nameof(AgentOptions.ShutdownTimeoutMs), options.ShutdownTimeoutMs, 100, 60_000, "ms");
+    }
+}

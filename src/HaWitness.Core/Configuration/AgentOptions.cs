@@ -1,0 +1,38 @@
+namespace HaWitness.Core.Configuration;
+
+/// <summary>
+/// The host agent's settings (<c>/etc/hawitness/agent.json</c>, <c>HAWITNESS_AGENT_*</c>
+/// variables, then command-line options).
+/// </summary>
+public sealed class AgentOptions
+{
+    /// <summary>The configuration file read when <c>--config</c> is not given.</summary>
+    public const string DefaultConfigFile = "/etc/hawitness/agent.json";
+
+    /// <summary>Prefix of environment variables that override the file.</summary>
+    public const string EnvironmentPrefix = "HAWITNESS_AGENT_";
+
+    /// <summary>The appliance's API, e.g. <c>http://10.0.0.1:8080</c> (<c>--witness</c>).</summary>
+    public string? Witness { get; set; }
+
+    /// <summary>The cluster's join token (<c>--join-token</c>).</summary>
+    public string? JoinToken { get; set; }
+
+    /// <summary>This host's name in the cluster (<c>--name</c>; default: the machine name).</summary>
+    public string Name { get; set; } = Environment.MachineName;
+
+    /// <summary>Hypervisor driver: <c>sim</c>, <c>vix</c> or <c>libvirt</c> (<c>--hypervisor</c>).</summary>
+    public string Hypervisor { get; set; } = "libvirt";
+
+    /// <summary>Local state: generation id, journal, Raft log (<c>--data</c>).</summary>
+    public string DataDirectory { get; set; } = "./var/hawitness-agent";
+
+    /// <summary>This agent's Raft endpoint, <c>IP:PORT</c> (<c>--raft</c>).</summary>
+    public string Raft { get; set; } = "127.0.0.1:7420";
+
+    /// <summary>With the <c>sim</c> hypervisor: how many simulated VMs this host starts with.</summary>
+    public int SimVms { get; set; }
+
+    /// <summary>How long a SIGTERM may take to stop the agent, in milliseconds.</summary>
+    public int ShutdownTimeoutMs { get; set; } = 1500;
+}

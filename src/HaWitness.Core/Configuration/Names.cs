@@ -1,0 +1,23 @@
+using System.Buffers;
+
+namespace HaWitness.Core.Configuration;
+
+/// <summary>The grammar of names that travel between programs (host and VM names, tokens).</summary>
+public static class Names
+{
+    private static readonly SearchValues<char> HostChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.");
+
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+
+    /// <summary>A host name: 1..63 of letters, digits, '-', '.', starting with a letter or digit.</summary>
+    public static bool IsValidHostName(string? name) =>
+        name is { Length: >= 1 and <= 63 }
+        && char.IsAsciiLetterOrDigit(name[0])
+        && !name.AsSpan().ContainsAnyExcept(HostChars);
+
+    /// <summary>A secret token: 16..128 of letters, digits, '-', '_'.</summary>
+    public static bool IsValidToken(string? token) =>
+        token is { Length: >= 16 and <= 128 } && !token.AsSpan().ContainsAnyExcept(TokenChars);
+}

@@ -1,0 +1,57 @@
+namespace HaWitness.Core.Configuration;
+
+/// <summary>Small validators that throw a <see cref="ConfigurationException"/> naming the key and what is allowed.</summary>
+public static class OptionChecks
+{
+    /// <summary>An integer within [min, max].</summary>
+    public static void Range(string key, long value, long min, long max, string unit = "")
+    {
+        if (value < min || value > max)
+        {
+            string u = unit.Length > 0 ? " " + unit : string.Empty;
+            throw new ConfigurationException($"config: {key} = {value} is out of range; allowed {min}..{max}{u}");
+        }
+    }
+
+    /// <summary>A non-empty path without control characters.</summary>
+    public static void Path(string key, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ConfigurationException($"config: {key} is empty; a directory path is required");
+        }
+
+        if (value.Any(char.IsControl))
+        {
+            throw new ConfigurationException($"config: {key} contains control characters; a plain path is required");
+        }
+    }
+
+    /// <summary>One or more absolute http:// or https:// URLs separated by ';'.</summary>
+    public static void Urls(string key, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ConfigurationException($"config: {key} is empty; allowed: http://IP:PORT or https://IP:PORT, ';'-separated");
+        }
+
+        foreach (var part in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            // Kestrel also accepts wildcard hosts (http://*:80, http://+:80) which Uri rejects.
+            string probe = part.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (!Uri.TryCreate(probe, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || uri.AbsolutePath != "/")
+            {
+                throw new ConfigurationException($"config: {key} has '{part}'; allowed: http://IP:PORT or https://IP:PORT, ';'-separated");
+            }
+        }
+    }
+
+    /// <summary>One of a fixed set of words (case-insensitive).</summary>
+    public static void OneOf(string key, string? value, params string[] allowed)
+    {
+        if (value is null || !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ConfigurationException($"config: {key} = '{value}' is not allowed; allowed: {string.Join(" | ", allowed)}");
+        }
+    }
+}

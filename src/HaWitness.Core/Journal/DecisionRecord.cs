@@ -1,0 +1,10 @@
+namespace HaWitness.Core.Journal;
+
+/// <summary>A journaled decision as read back.</summary>
+/// <param name="Id">Monotonic row id; later decisions have larger ids.</param>
+/// <param name="Time">When it was journaled (the journal's clock, UTC).</param>
+/// <param name="Kind">What was decided.</param>
+/// <param name="Subject">What it is about.</param>
+/// <param name="Outcome">How it ended.</param>
+/// <param name="EvidenceJson">The evidence as a JSON object text.</param>
+public sealed record DecisionRecord(long Id, DateTimeOffset Time, string Kind, string Subject, Outcome Outcome, string EvidenceJson);

@@ -1,0 +1,113 @@
+using HaWitness.Core.Configuration;
+using HaWitness.Core.Storage;
+using HaWitness.TestSupport;
+
+namespace HaWitness.Core.Tests.Configuration;
+
+public sealed class ConfigurationTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Write(string json)
+    {
+        string path = _dir.File("appliance.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void Load_WithNoFile_GivesTheEmbeddedDefaults()
+    {
+        var o = ApplianceConfiguration.Load(null, [], defaultFile: _dir.File("absent.json"));
+        Assert.Equal("./var/hawitness", o.DataDirectory);
+        Assert.Equal("http://127.0.0.1:8080", o.Urls);
+    }
+
+    [Fact]
+    public void Load_FileThenCommandLine_CommandLineWins()
+    {
+        string file = Write("""{ "DataDirectory": "/srv/hw", "Urls": "http://127.0.0.1:9000" }""");
+        var o = ApplianceConfiguration.Load(file, [KeyValuePair.Create<string, string?>("Urls", "http://127.0.0.1:9001")]);
+        Assert.Equal("/srv/hw", o.DataDirectory);
+        Assert.Equal("http://127.0.0.1:9001", o.Urls);
+    }
+
+    [Theory]
+    [InlineData("""{ "ShutdownTimeoutMs": 5 }""", "ShutdownTimeoutMs = 5 is out of range; allowed 100..60000 ms")]
+    [InlineData("""{ "ShutdownTimeoutMs": "soon" }""", "ShutdownTimeoutMs")]
+    [InlineData("""{ "Urls": "ftp://x" }""", "Urls has 'ftp://x'")]
+    [InlineData("""{ "DataDirectory": "" }""", "DataDirectory is empty")]
+    [InlineData("""{ "LeaseMs": 5000 }""", "LeaseMs")]
+    [InlineData("""{ "Urls": "http://127.0.0.1:1", }""", null)]
+    public void Load_BadValue_NamesTheKeyInOneLine(string json, string? expected)
+    {
+        string file = Write(json);
+        if (expected is null)
+        {
+            // Trailing commas are tolerated: not every bad-looking file is bad.
+            Assert.Equal("http://127.0.0.1:1", ApplianceConfiguration.Load(file, []).Urls);
+            return;
+        }
+
+        var ex = Assert.Throws<ConfigurationException>(() => ApplianceConfiguration.Load(file, []));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void Load_BrokenJson_SaysWhereItBroke()
+    {
+        string file = Write("{\n  \"Urls\": \"http://127.0.0.1:1\"\n  \"DataDirectory\": \"x\"\n}");
+        var ex = Assert.Throws<ConfigurationException>(() => ApplianceConfiguration.Load(file, []));
+        Assert.Contains("invalid JSON at line 3", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NamedFileMissing_IsAnError()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => ApplianceConfiguration.Load(_dir.File("nope.json"), []));
+        Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--witness", null, "Witness is not set")]
+    [InlineData("JoinToken", "short", "JoinToken is malformed")]
+    [InlineData("JoinToken", "abcdefghijklmnop;rm -rf /", "JoinToken is malformed")]
+    [InlineData("Name", "host a", "is not a valid host name")]
+    [InlineData("Name", "-leadingdash", "is not a valid host name")]
+    [InlineData("Hypervisor", "xen", "allowed: sim | vix | libvirt")]
+    [InlineData("Raft", "10.0.0.1", "allowed: IP:PORT")]
+    [InlineData("SimVms", "-1", "SimVms = -1 is out of range")]
+    public void AgentLoad_BadValue_NamesTheKey(string key, string? value, string expected)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Witness"] = "http://127.0.0.1:8080",
+            ["JoinToken"] = "0123456789abcdef0123",
+            ["Name"] = "host-a",
+            ["Hypervisor"] = "sim",
+        };
+        if (key == "--witness")
+        {
+            values.Remove("Witness");
+        }
+        else
+        {
+            values[key] = value;
+        }
+
+        var ex = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(null, values, defaultFile: _dir.File("absent.json")));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DataDirectory_SecondOwner_IsRefusedWithTheHoldersPid()
+    {
+        using var first = DataDirectory.Acquire(_dir.File("data"));
+        var ex = Assert.Throws<DataDirectoryException>(() => DataDirectory.Acquire(_dir.File("data")));
+        Assert.Contains("in use by another HaWitness process", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"pid {Environment.ProcessId}", ex.Message, StringComparison.Ordinal);
+    }
+}
