@@ -1,0 +1,44 @@
+namespace HaWitness.Cluster.Leases;
+
+/// <summary>
+/// What the leader knows of each host's liveness, on the appliance's own clock
+/// (<see cref="TimeProvider"/>): when it is safe to act on a silent host, and what the host's
+/// agent last reported.
+/// </summary>
+public interface IHostLiveness
+{
+    /// <summary>
+    /// The earliest time, on the appliance's clock, at which the host has surely stopped running
+    /// its VMs (its lease expired, its isolation check ran and its power-off bound passed), or
+    /// null while the appliance may not act at all (no heartbeat quorum: see docs/quorum.md).
+    /// </summary>
+    DateTimeOffset? SafeToActAt(string host);
+
+    /// <summary>Whether the appliance currently hears a majority of voters (itself included).</summary>
+    bool HasHeartbeatQuorum { get; }
+
+    /// <summary>The agent's last report (VMs it runs, with epochs), or null if none in this leadership.</summary>
+    HostReport? LastReport(string host);
+}
+
+/// <summary>A heartbeat's payload as the appliance received it.</summary>
+/// <param name="Host">Host name.</param>
+/// <param name="Generation">The agent's generation id.</param>
+/// <param name="ReceivedAt">Appliance clock at receipt.</param>
+/// <param name="AppliedIndex">The log index the agent has applied.</param>
+/// <param name="SelfFenced">The agent fenced itself (VMs powered off) and has not re-registered since.</param>
+/// <param name="Vms">The VMs the hypervisor reports on that host.</param>
+public sealed record HostReport(
+    string Host,
+    string Generation,
+    DateTimeOffset ReceivedAt,
+    long AppliedIndex,
+    bool SelfFenced,
+    IReadOnlyList<ReportedVm> Vms);
+
+/// <summary>One VM as an agent reports it.</summary>
+/// <param name="Name">VM name.</param>
+/// <param name="Running">Powered on (or powering on).</param>
+/// <param name="Epoch">The ownership epoch the agent started it for (0 if not started by us).</param>
+/// <param name="Error">The last start/stop error, if any.</param>
+public sealed record ReportedVm(string Name, bool Running, long Epoch, string? Error = null);
