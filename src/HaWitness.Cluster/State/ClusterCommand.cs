@@ -20,6 +20,11 @@ namespace HaWitness.Cluster.State;
 [JsonDerivedType(typeof(SetVmRun), nameof(SetVmRun))]
 [JsonDerivedType(typeof(SetVmHa), nameof(SetVmHa))]
 [JsonDerivedType(typeof(SetVmPriority), nameof(SetVmPriority))]
+[JsonDerivedType(typeof(AssignVms), nameof(AssignVms))]
+[JsonDerivedType(typeof(BeginMove), nameof(BeginMove))]
+[JsonDerivedType(typeof(SetVmDependencies), nameof(SetVmDependencies))]
+[JsonDerivedType(typeof(SetPlacementRule), nameof(SetPlacementRule))]
+[JsonDerivedType(typeof(RemovePlacementRule), nameof(RemovePlacementRule))]
 public abstract record ClusterCommand
 {
     /// <summary>Applies the command at log <paramref name="index"/>.</summary>

@@ -5,4 +5,5 @@ public sealed record ClusterSnapshot(
     long Index,
     IReadOnlyList<HostEntry> Hosts,
     IReadOnlyList<VmEntry> Vms,
-    IReadOnlyList<string> RevokedIdentities);
+    IReadOnlyList<string> RevokedIdentities,
+    IReadOnlyList<PlacementRule>? Rules = null);

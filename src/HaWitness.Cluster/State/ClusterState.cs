@@ -79,7 +79,7 @@ public sealed class ClusterState
     public ClusterSnapshot ToSnapshot()
     {
         var v = View;
-        return new ClusterSnapshot(v.Index, [.. v.Hosts.Values], [.. v.Vms.Values], [.. v.RevokedIdentities]);
+        return new ClusterSnapshot(v.Index, [.. v.Hosts.Values], [.. v.Vms.Values], [.. v.RevokedIdentities], [.. v.Rules.Values]);
     }
 
     /// <summary>Replaces the state with a snapshot (Raft restore / install).</summary>
@@ -100,6 +100,11 @@ public sealed class ClusterState
             }
 
             s.RevokedIdentities.UnionWith(snapshot.RevokedIdentities);
+            foreach (var rule in snapshot.Rules ?? [])
+            {
+                s.Rules[rule.Name] = rule;
+            }
+
             _state = s;
             Volatile.Write(ref _index, snapshot.Index);
             Volatile.Write(ref _view, null);
@@ -120,5 +125,8 @@ public sealed class ClusterState
         index,
         new Dictionary<string, HostEntry>(_state.Hosts, StringComparer.Ordinal),
         new Dictionary<string, VmEntry>(_state.Vms, StringComparer.Ordinal),
-        new HashSet<string>(_state.RevokedIdentities, StringComparer.Ordinal));
+        new HashSet<string>(_state.RevokedIdentities, StringComparer.Ordinal))
+    {
+        Rules = new Dictionary<string, PlacementRule>(_state.Rules, StringComparer.Ordinal),
+    };
 }

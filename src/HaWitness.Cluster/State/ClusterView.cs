@@ -11,6 +11,9 @@ public sealed record ClusterView(
     public static ClusterView Empty { get; } = new(0,
         new Dictionary<string, HostEntry>(), new Dictionary<string, VmEntry>(), new HashSet<string>());
 
+    /// <summary>Placement rules by name.</summary>
+    public IReadOnlyDictionary<string, PlacementRule> Rules { get; init; } = new Dictionary<string, PlacementRule>();
+
     /// <summary>The VMs owned by <paramref name="host"/>.</summary>
     public IEnumerable<VmEntry> VmsOn(string host) => Vms.Values.Where(v => v.Host == host);
 }

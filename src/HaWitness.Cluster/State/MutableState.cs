@@ -9,6 +9,8 @@ internal sealed class MutableState
 
     public HashSet<string> RevokedIdentities { get; } = new(StringComparer.Ordinal);
 
+    public Dictionary<string, PlacementRule> Rules { get; } = new(StringComparer.Ordinal);
+
     public bool TryHost(string name, out HostEntry host) => Hosts.TryGetValue(name, out host!);
 
     public bool TryVm(string name, out VmEntry vm) => Vms.TryGetValue(name, out vm!);

@@ -68,7 +68,7 @@ public sealed record AssignVm(string Name, string? Host, bool Run, string Reason
             }
         }
 
-        state.Vms[Name] = vm with { Host = Host, Epoch = index, Run = Run && Host is not null };
+        state.Vms[Name] = vm with { Host = Host, Epoch = index, Run = Run && Host is not null, Moving = false, MoveTarget = null };
         return ApplyResult.Ok;
     }
 

@@ -30,6 +30,15 @@ public sealed record VmEntry
     /// <summary>The hypervisor driver's definition (VIX .vmx path, libvirt domain XML), opaque here.</summary>
     public string? Definition { get; init; }
 
+    /// <summary>
+    /// Stopped on its owner to move elsewhere (maintenance, migrate, retry on another host): the
+    /// leader assigns it once the owner reported it stopped, and it then runs again.
+    /// </summary>
+    public bool Moving { get; init; }
+
+    /// <summary>Where a <see cref="Moving"/> VM goes, or null for wherever placement finds room.</summary>
+    public string? MoveTarget { get; init; }
+
     /// <summary>VMs that must run before this one starts.</summary>
     public IReadOnlyList<string> DependsOn { get; init; } = [];
 }

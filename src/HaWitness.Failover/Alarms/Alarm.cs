@@ -1,0 +1,28 @@
+namespace HaWitness.Failover.Alarms;
+
+/// <summary>What an alarm is about.</summary>
+internal enum AlarmKind
+{
+    /// <summary>A host was declared failed.</summary>
+    HostFailed,
+    /// <summary>A storage fence could not be verified.</summary>
+    FenceFailed,
+    /// <summary>A VM could not be restarted (no capacity, rules, retries exhausted).</summary>
+    VmNotRestarted,
+    /// <summary>The appliance lost its heartbeat quorum: no failover until it is back.</summary>
+    QuorumLost,
+}
+
+/// <summary>One alarm, as hooks receive it.</summary>
+/// <param name="Kind">What happened.</param>
+/// <param name="Subject">Journal subject (<c>host:a</c>, <c>vm:web</c>, <c>cluster</c>).</param>
+/// <param name="Summary">One sentence for people.</param>
+/// <param name="Time">When (appliance clock).</param>
+internal sealed record Alarm(AlarmKind Kind, string Subject, string Summary, DateTimeOffset Time);
+
+/// <summary>Where the engine raises alarms; never blocks and never throws.</summary>
+internal interface IAlarmSink
+{
+    /// <summary>Queues <paramref name="alarm"/> for delivery.</summary>
+    void Raise(Alarm alarm);
+}

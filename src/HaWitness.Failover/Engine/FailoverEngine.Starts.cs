@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using HaWitness.Cluster.State;
+using HaWitness.Core.Journal;
+using HaWitness.Failover.Journal;
+
+namespace HaWitness.Failover.Engine;
+
+internal sealed partial class FailoverEngine
+{
+    /// <summary>
+    /// Watches every VM that should run on an active host until its owner reports it running at
+    /// its current epoch. A try fails when the owner reports a start error for that epoch or when
+    /// nothing is confirmed within <see cref="FailoverOptions.StartTimeoutMs"/>. Failed tries are
+    /// retried on the same host (a new epoch, after a doubling backoff), then the VM goes to
+    /// another host: directly when the owner reported it not running, and through a confirmed stop
+    /// (<c>BeginMove</c>) when the owner said nothing, so two hosts never run it.
+    /// </summary>
+    private async Task ConfirmStartsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var view = _log.View;
+        foreach (var vm in view.Vms.Values)
+        {
+            if (vm.Host is null || !vm.Run || !view.Hosts.TryGetValue(vm.Host, out var host)
+                || host.Phase != HostPhase.Active || host.Fenced)
+            {
+                continue;
+            }
+
+            var report = _liveness.LastReport(vm.Host);
+            var rv = report is not null && report.AppliedIndex >= vm.Epoch ? Find(report, vm.Name) : null;
+            _starts.TryGetValue(vm.Name, out var watch);
+            if (rv is { Running: true } && rv.Epoch == vm.Epoch)
+            {
+                if (watch is not null)
+                {
+                    _starts.Remove(vm.Name);
+                    _avoid.Remove(vm.Name);
+                    Journal(DecisionKinds.StartVm, Subjects.Vm(vm.Name), Outcome.Succeeded,
+                        $"runs on {vm.Host} at epoch {vm.Epoch} (confirmed by its agent's report at {At(report!.ReceivedAt)}, try {watch.TriesOnHost} there)",
+                        new JsonObject { ["host"] = vm.Host, ["epoch"] = vm.Epoch, ["reportedAt"] = report.ReceivedAt.ToString("O"), ["appliedIndex"] = report.AppliedIndex });
+                    LogStartConfirmed(_logger, vm.Name, vm.Host, vm.Epoch);
+                }
+
+                continue;
+            }
+
+            if (watch is null || watch.Epoch != vm.Epoch || watch.Host != vm.Host)
+            {
+                _starts[vm.Name] = watch = new StartWatch(vm.Host, vm.Epoch, now + TimeSpan.FromMilliseconds(_options.StartTimeoutMs), 1);
+            }
+
+            bool refused = rv is { Running: false, Error: not null } && rv.Epoch == vm.Epoch;
+            if (watch.RetryAt is null)
+            {
+                if (!refused && now < watch.Deadline)
+                {
+                    continue;
+                }
+
+                await StartFailedAsync(vm, watch, refused ? rv!.Error! : null, now, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (now >= watch.RetryAt)
+            {
+                var commit = await ProposeAsync(new AssignVms([new VmPlacement(vm.Name, vm.Host, true)], $"start retry {watch.TriesOnHost + 1} on {vm.Host}"), cancellationToken).ConfigureAwait(false);
+                if (commit.Result.Applied)
+                {
+                    _starts[vm.Name] = new StartWatch(vm.Host, commit.Index, now + TimeSpan.FromMilliseconds(_options.StartTimeoutMs), watch.TriesOnHost + 1);
+                    Journal(DecisionKinds.StartVm, Subjects.Vm(vm.Name), Outcome.Decided,
+                        $"retry {watch.TriesOnHost + 1} of {_options.StartTriesPerHost} on {vm.Host}, epoch {commit.Index}",
+                        new JsonObject { ["host"] = vm.Host, ["epoch"] = commit.Index, ["try"] = watch.TriesOnHost + 1 });
+                }
+            }
+        }
+
+        foreach (var gone in _starts.Keys.Where(k => !view.Vms.TryGetValue(k, out var v) || v.Host is null || !v.Run).ToList())
+        {
+            _starts.Remove(gone);
+        }
+    }
+
+    private async Task StartFailedAsync(VmEntry vm, StartWatch watch, string? error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        string host = vm.Host!;
+        string what = error is null
+            ? $"start on {host} not confirmed within {Seconds(TimeSpan.FromMilliseconds(_options.StartTimeoutMs))} (try {watch.TriesOnHost} of {_options.StartTriesPerHost}, epoch {vm.Epoch})"
+            : $"start on {host} failed (try {watch.TriesOnHost} of {_options.StartTriesPerHost}, epoch {vm.Epoch}): {error}";
+        Journal(DecisionKinds.StartVm, Subjects.Vm(vm.Name), Outcome.Failed, what,
+            new JsonObject { ["host"] = host, ["epoch"] = vm.Epoch, ["try"] = watch.TriesOnHost, ["error"] = error ?? "timeout" });
+        LogStartFailed(_logger, vm.Name, host, watch.TriesOnHost, error ?? "timeout");
+        if (watch.TriesOnHost < _options.StartTriesPerHost)
+        {
+            watch.RetryAt = now + TimeSpan.FromMilliseconds(_options.StartBackoffMs * Math.Pow(2, watch.TriesOnHost - 1));
+            return;
+        }
+
+        if (!_avoid.TryGetValue(vm.Name, out var avoid))
+        {
+            _avoid[vm.Name] = avoid = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        }
+
+        avoid[host] = now + TimeSpan.FromMinutes(5);
+        _starts.Remove(vm.Name);
+        if (error is not null)
+        {
+            // The owner applied this epoch and reported the VM not running: it never retries an
+            // epoch on its own, so the VM can go elsewhere now.
+            var commit = await ProposeAsync(new AssignVms([new VmPlacement(vm.Name, null, true)], $"start failed on {host}; trying another host"), cancellationToken).ConfigureAwait(false);
+            if (commit.Result.Applied)
+            {
+                Journal(DecisionKinds.PlaceVm, Subjects.Vm(vm.Name), Outcome.Decided,
+                    $"its start failed {watch.TriesOnHost} times on {host}: it goes to another host", new JsonObject { ["epoch"] = commit.Index });
+            }
+
+            return;
+        }
+
+        // Nothing confirmed: it may still be starting there. Stop it on the owner first.
+        var stop = await ProposeAsync(new BeginMove(vm.Name, null, $"start not confirmed on {host}"), cancellationToken).ConfigureAwait(false);
+        if (stop.Result.Applied)
+        {
+            Journal(FailoverKinds.StopVm, Subjects.Vm(vm.Name), Outcome.Decided,
+                $"stop it on {host} (start never confirmed there) before trying another host", new JsonObject { ["epoch"] = stop.Index });
+        }
+    }
+}

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using HaWitness.Cluster;
+using HaWitness.Cluster.Leases;
+using HaWitness.Cluster.State;
+using HaWitness.Core.Fencing;
+using HaWitness.Core.Journal;
+using HaWitness.Failover.Alarms;
+using HaWitness.Failover.Journal;
+using Microsoft.Extensions.Logging;
+
+namespace HaWitness.Failover.Engine;
+
+/// <summary>
+/// The failover engine: runs on the Raft leader only, under its leadership token. It is a
+/// reconciler: every tick it reads the committed state and the hosts' reports and takes the next
+/// step of every failover, planned move and start that is due. Each step is committed (or
+/// journaled) before the next is taken, and every step can be taken twice, so a new leader (or the
+/// same appliance after a crash) resumes from the committed state without a plan of its own:
+/// </summary>
+/// <remarks>
+/// <c>silent host → HostFailed → storage fence verified → HostFenced → lease surely expired →
+/// placement → AssignVms (new epochs) → each start confirmed by the target's report → retries
+/// (same host with backoff, then another host) → unplaced VMs retried as capacity returns</c>.
+/// What lives only in memory (fences in flight, start deadlines, tries) is rebuilt or restarted
+/// after a crash; a lost try is simply tried again.
+/// </remarks>
+internal sealed partial class FailoverEngine
+{
+    private readonly ICommandLog _log;
+    private readonly IHostLiveness _liveness;
+    private readonly IStorageFencer _fencer;
+    private readonly IDecisionJournal _journal;
+    private readonly IAlarmSink _alarms;
+    private readonly TimeProvider _time;
+    private readonly FailoverOptions _options;
+    private readonly ILogger _logger;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly Dictionary<string, FenceAttempt> _fences = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FenceAttempt> _unfences = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StartWatch> _starts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _avoid = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
+    private DateTimeOffset _leaderSince;
+    private bool _quorumLost;
+
+    public FailoverEngine(
+        ICommandLog log,
+        IHostLiveness liveness,
+        IStorageFencer fencer,
+        IDecisionJournal journal,
+        IAlarmSink alarms,
+        TimeProvider time,
+        FailoverOptions options,
+        ILogger<FailoverEngine> logger)
+    {
+        _log = log;
+        _liveness = liveness;
+        _fencer = fencer;
+        _journal = journal;
+        _alarms = alarms;
+        _time = time;
+        _options = options;
+        _logger = logger;
+        _leaderSince = time.GetUtcNow();
+    }
+
+    /// <summary>Whether failovers rely on the lease alone (no storage target configured).</summary>
+    public bool LeaseOnly => !_fencer.IsConfigured;
+
+    /// <summary>
+    /// Forgets everything held in memory and counts silence from now: call when this node becomes
+    /// leader (a host that was silent under the previous leader gets a full grace period).
+    /// </summary>
+    public void BeginLeadership()
+    {
+        _fences.Clear();
+        _unfences.Clear();
+        _starts.Clear();
+        _avoid.Clear();
+        _said.Clear();
+        _quorumLost = false;
+        _leaderSince = _time.GetUtcNow();
+        LogLeadership(_logger, _log.View.Index, LeaseOnly);
+    }
+
+    /// <summary>
+    /// Runs until <paramref name="leadership"/> is cancelled (leadership lost or shutdown): a tick
+    /// every <see cref="FailoverOptions.TickMs"/> and whenever a fence completes. Never throws
+    /// for a failed step: it logs and goes on.
+    /// </summary>
+    public async Task RunAsync(CancellationToken leadership)
+    {
+        BeginLeadership();
+        while (!leadership.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(leadership).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (leadership.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (NotLeaderException ex)
+            {
+                LogNotLeader(_logger, ex.Message);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogTickFailed(_logger, ex);
+            }
+
+            var wake = Volatile.Read(ref _wake);
+            try
+            {
+                await Task.WhenAny(wake.Task, Task.Delay(TimeSpan.FromMilliseconds(_options.TickMs), _time, leadership)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            if (wake.Task.IsCompleted)
+            {
+                Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+        }
+    }
+
+    /// <summary>One pass over everything that is due. Throws <see cref="NotLeaderException"/> when leadership is gone.</summary>
+    public async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (!CheckQuorum(now))
+        {
+            return;
+        }
+
+        await DetectAsync(now, cancellationToken).ConfigureAwait(false);
+        await FenceAsync(now, cancellationToken).ConfigureAwait(false);
+        await RestartAsync(now, cancellationToken).ConfigureAwait(false);
+        await ConfirmStartsAsync(now, cancellationToken).ConfigureAwait(false);
+        await MoveAsync(now, cancellationToken).ConfigureAwait(false);
+        await DrainMaintenanceAsync(now, cancellationToken).ConfigureAwait(false);
+        await ReadmitAsync(now, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    private bool CheckQuorum(DateTimeOffset now)
+    {
+        if (_liveness.HasHeartbeatQuorum)
+        {
+            if (_quorumLost)
+            {
+                _quorumLost = false;
+                Journal(FailoverKinds.Quorum, Subjects.Cluster, Outcome.Succeeded, "heartbeat quorum regained: failover decisions resume");
+            }
+
+            return true;
+        }
+
+        if (!_quorumLost)
+        {
+            _quorumLost = true;
+            const string why = "heartbeat quorum lost: the appliance hears fewer than a majority of voters, so it fences nobody and restarts nothing until it hears them again";
+            Journal(FailoverKinds.Quorum, Subjects.Cluster, Outcome.Failed, why);
+            LogQuorumLost(_logger);
+            _alarms.Raise(new Alarm(AlarmKind.QuorumLost, Subjects.Cluster, why, now));
+        }
+
+        return false;
+    }
+
+    /// <summary>Commits <paramref name="command"/>; a rejection is logged and returned, never thrown.</summary>
+    private async Task<Commit> ProposeAsync(ClusterCommand command, CancellationToken cancellationToken)
+    {
+        var commit = await _log.ProposeAsync(command, cancellationToken).ConfigureAwait(false);
+        if (!commit.Result.Applied)
+        {
+            LogRejected(_logger, command.Describe(), commit.Result.Reason ?? "rejected");
+        }
+
+        return commit;
+    }
+
+    private long Journal(string kind, string subject, Outcome outcome, string summary, JsonObject? evidence = null)
+    {
+        evidence ??= [];
+        evidence["summary"] = summary;
+        return _journal.Append(new NewDecision(kind, subject, outcome, evidence));
+    }
+
+    /// <summary>Journals once per distinct (key, text): a condition that lasts is one row, not one per tick.</summary>
+    private bool JournalOnce(string key, string kind, string subject, Outcome outcome, string summary, JsonObject? evidence = null)
+    {
+        if (_said.TryGetValue(key, out var last) && string.Equals(last, summary, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        _said[key] = summary;
+        Journal(kind, subject, outcome, summary, evidence);
+        return true;
+    }
+
+    /// <summary>The VM in a host's report (reports are indexed once each: a host may report thousands).</summary>
+    private static ReportedVm? Find(HostReport report, string vm)
+    {
+        var index = ReportIndex.GetValue(report, static r =>
+        {
+            var d = new Dictionary<string, ReportedVm>(r.Vms.Count, StringComparer.Ordinal);
+            foreach (var v in r.Vms)
+            {
+                d[v.Name] = v;
+            }
+
+            return d;
+        });
+        return index.GetValueOrDefault(vm);
+    }
+
+    private static readonly ConditionalWeakTable<HostReport, Dictionary<string, ReportedVm>> ReportIndex = new();
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
+
+    private string At(DateTimeOffset t) => t.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+}
