@@ -27,6 +27,9 @@ internal sealed class FailoverOptions
     /// <summary>Longest pause between fence tries.</summary>
     public int FenceRetryMaxMs { get; set; } = 15_000;
 
+    /// <summary>How long a host where a VM failed to start is avoided for that VM.</summary>
+    public int StartAvoidMs { get; set; } = 300_000;
+
     /// <summary>Admission control for planned placements: host failures to keep room for (0 = off).</summary>
     public int ReserveHostFailures { get; set; }
 

@@ -24,7 +24,12 @@ internal sealed partial class FailoverEngine
             }
 
             var report = _liveness.LastReport(h.Name);
-            var since = report is not null && report.ReceivedAt > _leaderSince ? report.ReceivedAt : _leaderSince;
+            var since = _quorumSince > _leaderSince ? _quorumSince : _leaderSince;
+            if (report is not null && report.ReceivedAt > since)
+            {
+                since = report.ReceivedAt;
+            }
+
             var silent = now - since;
             if (silent < TimeSpan.FromMilliseconds(_options.SuspectAfterMs))
             {
@@ -32,7 +37,7 @@ internal sealed partial class FailoverEngine
             }
 
             string reason = report is null
-                ? $"no heartbeat from {h.Name} for {Seconds(silent)} (none since this appliance became leader at {At(_leaderSince)})"
+                ? $"no heartbeat from {h.Name} for {Seconds(silent)} (none since this appliance became leader or regained quorum at {At(since)})"
                 : $"no heartbeat from {h.Name} for {Seconds(silent)} (last received at {At(report.ReceivedAt)}, generation {report.Generation})";
             var commit = await ProposeAsync(new HostFailed(h.Name, h.Generation, reason), cancellationToken).ConfigureAwait(false);
             if (!commit.Result.Applied)
@@ -46,7 +51,7 @@ internal sealed partial class FailoverEngine
                 ["generation"] = h.Generation,
                 ["silentMs"] = (long)silent.TotalMilliseconds,
                 ["lastHeartbeat"] = report?.ReceivedAt.ToString("O"),
-                ["vms"] = new JsonArray([.. view.VmsOn(h.Name).Select(v => (JsonNode?)v.Name).Order()]),
+                ["vms"] = new JsonArray([.. view.VmsOn(h.Name).Select(v => v.Name).Order(StringComparer.Ordinal).Select(n => (JsonNode?)n)]),
             };
             Journal(Core.Journal.DecisionKinds.HostFailed, Subjects.Host(h.Name), Outcome.Decided, reason, evidence);
             LogHostFailed(_logger, h.Name, reason, commit.Index);

@@ -170,7 +170,7 @@ internal sealed partial class FailoverEngine
             {
                 running.Add(vm.Name);
             }
-            else if (vm.Run || vm.Moving)
+            else if ((vm.Run || vm.Moving) && WillRun(view, vm))
             {
                 pending.Add(vm.Name);
             }
@@ -189,6 +189,11 @@ internal sealed partial class FailoverEngine
             CpuOvercommit = _options.CpuOvercommit,
         };
     }
+
+    /// <summary>Whether a wanted VM that is not running will be (re)started: on an active host, or HA-protected.</summary>
+    private static bool WillRun(ClusterView view, VmEntry vm) =>
+        (vm.Host is not null && view.Hosts.TryGetValue(vm.Host, out var h) && h.Phase == HostPhase.Active)
+        || (vm.Ha && vm.Priority != VmPriority.Disabled);
 
     /// <summary>An active host we have not heard from lately takes no VM.</summary>
     private string? Unavailable(string host)

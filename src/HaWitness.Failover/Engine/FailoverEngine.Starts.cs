@@ -27,7 +27,12 @@ internal sealed partial class FailoverEngine
             }
 
             var report = _liveness.LastReport(vm.Host);
-            var rv = report is not null && report.AppliedIndex >= vm.Epoch ? Find(report, vm.Name) : null;
+            if (report is null)
+            {
+                continue; // not heard from yet in this leadership: detection deals with silence
+            }
+
+            var rv = report.AppliedIndex >= vm.Epoch ? Find(report, vm.Name) : null;
             _starts.TryGetValue(vm.Name, out var watch);
             if (rv is { Running: true } && rv.Epoch == vm.Epoch)
             {
@@ -36,7 +41,7 @@ internal sealed partial class FailoverEngine
                     _starts.Remove(vm.Name);
                     _avoid.Remove(vm.Name);
                     Journal(DecisionKinds.StartVm, Subjects.Vm(vm.Name), Outcome.Succeeded,
-                        $"runs on {vm.Host} at epoch {vm.Epoch} (confirmed by its agent's report at {At(report!.ReceivedAt)}, try {watch.TriesOnHost} there)",
+                        $"runs on {vm.Host} at epoch {vm.Epoch} (confirmed by its agent's report at {At(report.ReceivedAt)}, try {watch.TriesOnHost} there)",
                         new JsonObject { ["host"] = vm.Host, ["epoch"] = vm.Epoch, ["reportedAt"] = report.ReceivedAt.ToString("O"), ["appliedIndex"] = report.AppliedIndex });
                     LogStartConfirmed(_logger, vm.Name, vm.Host, vm.Epoch);
                 }
@@ -100,7 +105,7 @@ internal sealed partial class FailoverEngine
             _avoid[vm.Name] = avoid = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         }
 
-        avoid[host] = now + TimeSpan.FromMinutes(5);
+        avoid[host] = now + TimeSpan.FromMilliseconds(_options.StartAvoidMs);
         _starts.Remove(vm.Name);
         if (error is not null)
         {

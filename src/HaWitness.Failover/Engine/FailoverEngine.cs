@@ -44,6 +44,9 @@ internal sealed partial class FailoverEngine
     private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _avoid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
     private DateTimeOffset _leaderSince;
+    private DateTimeOffset _quorumSince;
+    private DateTimeOffset _quorumSeenAt;
+    private bool _quorum;
     private bool _quorumLost;
 
     public FailoverEngine(
@@ -64,7 +67,7 @@ internal sealed partial class FailoverEngine
         _time = time;
         _options = options;
         _logger = logger;
-        _leaderSince = time.GetUtcNow();
+        _leaderSince = _quorumSince = _quorumSeenAt = time.GetUtcNow();
     }
 
     /// <summary>Whether failovers rely on the lease alone (no storage target configured).</summary>
@@ -82,7 +85,8 @@ internal sealed partial class FailoverEngine
         _avoid.Clear();
         _said.Clear();
         _quorumLost = false;
-        _leaderSince = _time.GetUtcNow();
+        _quorum = false;
+        _leaderSince = _quorumSince = _quorumSeenAt = _time.GetUtcNow();
         LogLeadership(_logger, _log.View.Index, LeaseOnly);
     }
 
@@ -150,10 +154,23 @@ internal sealed partial class FailoverEngine
 
     private void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
+    /// <summary>
+    /// Acts only with a heartbeat quorum. Silence is counted from when the quorum was (re)gained at
+    /// the earliest: while there was none, nobody had a leader and a silent host rightly kept its VMs.
+    /// A loss is journaled (and alarmed) once it lasted <see cref="FailoverOptions.SuspectAfterMs"/>,
+    /// so a restart's first second without heartbeats is not an alarm.
+    /// </summary>
     private bool CheckQuorum(DateTimeOffset now)
     {
         if (_liveness.HasHeartbeatQuorum)
         {
+            if (!_quorum)
+            {
+                _quorum = true;
+                _quorumSince = now;
+            }
+
+            _quorumSeenAt = now;
             if (_quorumLost)
             {
                 _quorumLost = false;
@@ -163,7 +180,8 @@ internal sealed partial class FailoverEngine
             return true;
         }
 
-        if (!_quorumLost)
+        _quorum = false;
+        if (!_quorumLost && now - _quorumSeenAt >= TimeSpan.FromMilliseconds(_options.SuspectAfterMs))
         {
             _quorumLost = true;
             const string why = "heartbeat quorum lost: the appliance hears fewer than a majority of voters, so it fences nobody and restarts nothing until it hears them again";

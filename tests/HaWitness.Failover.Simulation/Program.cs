@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace HaWitness.Failover.Simulation;
+
+/// <summary>
+/// <c>simulate --seeds N [--seed S] [--trace]</c>: runs N seeds (S, S+1, ...) of the randomized
+/// failover simulation on all cores and prints <c>N seeds, V violations</c>; every failing seed
+/// prints its number, its violation and how to replay it. <c>--seed S</c> alone replays one seed
+/// with its trace.
+/// </summary>
+internal static class Program
+{
+    public static int Main(string[] args)
+    {
+        int seeds = 1;
+        int first = 1;
+        bool seedGiven = false;
+        bool seedsGiven = false;
+        bool trace = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--seeds" when i + 1 < args.Length:
+                    seeds = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    seedsGiven = true;
+                    break;
+                case "--seed" when i + 1 < args.Length:
+                    first = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    seedGiven = true;
+                    break;
+                case "--trace":
+                    trace = true;
+                    break;
+                default:
+                    Console.Error.WriteLine("usage: simulate --seeds N [--seed S] [--trace]");
+                    return 2;
+            }
+        }
+
+        trace |= seedGiven && !seedsGiven;
+        var sw = Stopwatch.StartNew();
+        var failures = SimulationRun.Run(first, seeds, trace && seeds == 1);
+        sw.Stop();
+        foreach (var f in failures)
+        {
+            Console.WriteLine($"seed {f.Seed}: {f.Violation}");
+            Console.WriteLine($"  replay: scripts/simulate.sh --seed {f.Seed}");
+        }
+
+        if (trace && seeds == 1)
+        {
+            var r = SeedRunner.Run(first, trace: true);
+            Console.WriteLine(SimulationRun.Describe(r));
+        }
+
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"simulate: {seeds} seeds in {sw.Elapsed.TotalSeconds:0.0} s ({seeds / Math.Max(sw.Elapsed.TotalSeconds, 1e-9):0} seeds/s)"));
+        Console.WriteLine($"{seeds} seeds, {failures.Count} violations");
+        return failures.Count == 0 ? 0 : 1;
+    }
+}
