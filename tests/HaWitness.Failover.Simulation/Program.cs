@@ -18,6 +18,7 @@ internal static class Program
         bool seedGiven = false;
         bool seedsGiven = false;
         bool trace = false;
+        bool stats = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -33,15 +34,19 @@ internal static class Program
                 case "--trace":
                     trace = true;
                     break;
+                case "--stats":
+                    stats = true;
+                    break;
                 default:
-                    Console.Error.WriteLine("usage: simulate --seeds N [--seed S] [--trace]");
+                    Console.Error.WriteLine("usage: simulate --seeds N [--seed S] [--trace] [--stats]");
                     return 2;
             }
         }
 
         trace |= seedGiven && !seedsGiven;
         var sw = Stopwatch.StartNew();
-        var failures = SimulationRun.Run(first, seeds, trace && seeds == 1);
+        var counts = stats ? new System.Collections.Concurrent.ConcurrentDictionary<string, int>() : null;
+        var failures = SimulationRun.Run(first, seeds, trace && seeds == 1, counts);
         sw.Stop();
         foreach (var f in failures)
         {
@@ -53,6 +58,11 @@ internal static class Program
         {
             var r = SeedRunner.Run(first, trace: true);
             Console.WriteLine(SimulationRun.Describe(r));
+        }
+
+        foreach (var (key, n) in (counts ?? []).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"  {key}: {n}");
         }
 
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,

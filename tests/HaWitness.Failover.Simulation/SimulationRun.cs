@@ -6,18 +6,37 @@ namespace HaWitness.Failover.Simulation;
 /// <summary>Runs many seeds in parallel (each seed is independent and deterministic).</summary>
 internal static class SimulationRun
 {
-    public static List<SeedResult> Run(int first, int count, bool trace = false)
+    public static List<SeedResult> Run(int first, int count, bool trace = false, ConcurrentDictionary<string, int>? stats = null)
     {
         var failures = new ConcurrentBag<SeedResult>();
         Parallel.For(first, first + count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
         {
             var r = SeedRunner.Run(seed, trace);
+            if (stats is not null)
+            {
+                Count(r, stats);
+            }
             if (r.Violation is not null)
             {
                 failures.Add(r);
             }
         });
         return [.. failures.OrderBy(f => f.Seed)];
+    }
+
+    /// <summary>Seeds in which each kind of decision happened at least once (coverage of the schedule).</summary>
+    private static void Count(SeedResult r, ConcurrentDictionary<string, int> stats)
+    {
+        var kinds = r.World.Journal.All.Select(d => $"{d.Kind}/{d.Outcome}").ToHashSet(StringComparer.Ordinal);
+        if (!r.World.Target.IsConfigured)
+        {
+            kinds.Add("(lease-only seed)");
+        }
+
+        foreach (var k in kinds)
+        {
+            stats.AddOrUpdate("seeds with " + k, 1, (_, n) => n + 1);
+        }
     }
 
     /// <summary>A seed's layout, schedule, trace and journal, for people replaying it.</summary>

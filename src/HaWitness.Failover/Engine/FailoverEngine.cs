@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using HaWitness.Cluster;
 using HaWitness.Cluster.Leases;
@@ -225,23 +224,7 @@ internal sealed partial class FailoverEngine
         return true;
     }
 
-    /// <summary>The VM in a host's report (reports are indexed once each: a host may report thousands).</summary>
-    private static ReportedVm? Find(HostReport report, string vm)
-    {
-        var index = ReportIndex.GetValue(report, static r =>
-        {
-            var d = new Dictionary<string, ReportedVm>(r.Vms.Count, StringComparer.Ordinal);
-            foreach (var v in r.Vms)
-            {
-                d[v.Name] = v;
-            }
-
-            return d;
-        });
-        return index.GetValueOrDefault(vm);
-    }
-
-    private static readonly ConditionalWeakTable<HostReport, Dictionary<string, ReportedVm>> ReportIndex = new();
+    private static ReportedVm? Find(HostReport report, string vm) => ReportIndex.Find(report, vm);
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
 
