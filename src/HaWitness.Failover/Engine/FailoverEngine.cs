@@ -144,8 +144,8 @@ internal sealed partial class FailoverEngine
 
         await DetectAsync(now, cancellationToken).ConfigureAwait(false);
         await FenceAsync(now, cancellationToken).ConfigureAwait(false);
-        await RestartAsync(now, cancellationToken).ConfigureAwait(false);
         await ConfirmStartsAsync(now, cancellationToken).ConfigureAwait(false);
+        await RestartAsync(now, cancellationToken).ConfigureAwait(false);
         await MoveAsync(now, cancellationToken).ConfigureAwait(false);
         await DrainMaintenanceAsync(now, cancellationToken).ConfigureAwait(false);
         await ReadmitAsync(now, cancellationToken).ConfigureAwait(false);
