@@ -15,7 +15,7 @@ namespace HaWitness.Cluster.Raft;
 /// the WAL and snapshots, the persisted membership, and the replicated <see cref="ClusterState"/>.
 /// The appliance runs a leader-eligible node; every agent a standby node (votes, never leads).
 /// </summary>
-public sealed partial class RaftNode : ICommandLog, IAsyncDisposable
+public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposable
 {
     private readonly RaftCluster _cluster;
     private readonly ClusterStateMachine _machine;

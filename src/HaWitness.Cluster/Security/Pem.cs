@@ -43,10 +43,13 @@ public static class Pem
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
-    /// <summary>The identity of a certificate: its SHA-256 thumbprint, lowercase hex.</summary>
+    /// <summary>
+    /// The identity of a member: SHA-256 of its public key (SubjectPublicKeyInfo), lowercase hex.
+    /// It survives re-issuing the certificate for the same key (a re-join), not a new key.
+    /// </summary>
     public static string Identity(X509Certificate2 cert)
     {
         ArgumentNullException.ThrowIfNull(cert);
-        return Convert.ToHexStringLower(SHA256.HashData(cert.RawData));
+        return Convert.ToHexStringLower(SHA256.HashData(cert.PublicKey.ExportSubjectPublicKeyInfo()));
     }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Configuration;
 
 namespace HaWitness.Core.Configuration;
@@ -52,10 +51,7 @@ public static class AgentConfiguration
 
         OptionChecks.OneOf(nameof(AgentOptions.Hypervisor), options.Hypervisor, "sim", "vix", "libvirt");
         OptionChecks.Path(nameof(AgentOptions.DataDirectory), options.DataDirectory);
-        if (!IPEndPoint.TryParse(options.Raft, out var ep) || ep.Port == 0)
-        {
-            throw new ConfigurationException($"config: Raft = '{options.Raft}' is not an endpoint; allowed: IP:PORT (for example 10.0.0.11:7420)");
-        }
+        OptionChecks.EndPoint(nameof(AgentOptions.Raft), options.Raft);
 
         OptionChecks.Range(nameof(AgentOptions.SimVms), options.SimVms, 0, 100_000);
         OptionChecks.Range(nameof(AgentOptions.ShutdownTimeoutMs), options.ShutdownTimeoutMs, 100, 60_000, "ms");

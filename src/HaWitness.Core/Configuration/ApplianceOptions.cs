@@ -22,4 +22,10 @@ public sealed class ApplianceOptions
 
     /// <summary>How long a SIGTERM may take to stop the appliance, in milliseconds.</summary>
     public int ShutdownTimeoutMs { get; set; } = 1500;
+
+    /// <summary>The appliance's Raft endpoint, <c>IP:PORT</c>, reachable by every agent (<c>--raft</c>).</summary>
+    public string Raft { get; set; } = "127.0.0.1:7400";
+
+    /// <summary>Heartbeat and lease timings, handed to every agent at join.</summary>
+    public LeaseOptions Lease { get; set; } = new();
 }
