@@ -69,4 +69,21 @@ public static class VmNames
         string name = new(chars);
         return IsValid(name) ? name : "vm_" + name.TrimStart('_', '-', '.');
     }
+
+    /// <summary>Checks a VIX locator (<c>/abs/vm.vmx</c> or <c>[datastore] rel/vm.vmx</c>) before it reaches VIX or vmrun.</summary>
+    internal static HypervisorError? CheckVmxLocator(VmRef? vm, string what)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        string? datastore = null;
+        string path = vm.Locator;
+        if (path.StartsWith('[') && path.IndexOf("] ", StringComparison.Ordinal) is > 1 and int end)
+        {
+            datastore = path[1..end];
+            path = path[(end + 2)..];
+        }
+
+        return CheckVmxPath(path, datastore) is { } why
+            ? new HypervisorError(HypervisorErrorKind.InvalidArgument, $"{what} {vm.Name}: {why}")
+            : null;
+    }
 }
