@@ -106,7 +106,12 @@ static struct obj *h_get(VixHandle h, int type)
 static void h_unref(VixHandle h)
 {
     struct obj *o = h_get(h, 0);
-    if (o && --o->refs == 0) { free(o->path); memset(o, 0, sizeof *o); }
+    if (o && --o->refs == 0) {
+        VixHandle result = o->type == H_JOB ? o->result : 0;   /* a job owns one reference to its result */
+        free(o->path);
+        memset(o, 0, sizeof *o);
+        if (result) h_unref(result);
+    }
 }
 
 static struct vm *vm_find(const char *path)
