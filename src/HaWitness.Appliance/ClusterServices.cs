@@ -52,6 +52,7 @@ internal static class ClusterServices
         services.AddSingleton(new MemberKeys(dataDir.Path));
         services.AddSingleton(sp => new HostLeaseTracker(options.Lease, sp.GetRequiredService<TimeProvider>(), () => node.View));
         services.AddSingleton<IHostLiveness>(sp => sp.GetRequiredService<HostLeaseTracker>());
+        services.AddSingleton(new VmPolicy(options.DefaultHa, Enum.Parse<VmPriority>(options.DefaultPriority, ignoreCase: true)));
         services.AddSingleton<LeaderDuties>();
         services.AddSingleton(sp => new JoinService(
             sp.GetRequiredService<JoinToken>(), sp.GetRequiredService<MemberKeys>(), ca, node, node,

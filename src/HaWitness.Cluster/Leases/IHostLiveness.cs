@@ -45,4 +45,5 @@ public sealed record HostReport(
 /// <param name="Running">Powered on (or powering on).</param>
 /// <param name="Epoch">The ownership epoch the agent started it for (0 if not started by us).</param>
 /// <param name="Error">The last start/stop error, if any.</param>
-public sealed record ReportedVm(string Name, bool Running, long Epoch, string? Error = null);
+/// <param name="Definition">The hypervisor's definition (JSON of the driver's VmDefinition), sent only for VMs the committed state does not know yet.</param>
+public sealed record ReportedVm(string Name, bool Running, long Epoch, string? Error = null, string? Definition = null);

@@ -52,6 +52,13 @@ public sealed class HeartbeatService
                 $"host {host.Name} is registered with generation {host.Generation}, not {request.Generation}: join again");
         }
 
+        if (host.Phase == HostPhase.Failed && host.FailedGeneration == request.Generation)
+        {
+            // No lease for a generation the majority declared failed: its VMs may run elsewhere now.
+            return ApiResult<HeartbeatResponse>.Fail(409, "generation_failed",
+                $"host {host.Name} (generation {request.Generation}) was declared failed: power off and join again with a new generation");
+        }
+
         if (request.Vms is { Count: > 100_000 })
         {
             return ApiResult<HeartbeatResponse>.Fail(413, "too_many_vms", "at most 100000 VMs per report");

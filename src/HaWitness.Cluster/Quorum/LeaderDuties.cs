@@ -23,11 +23,13 @@ public sealed partial class LeaderDuties
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HashSet<string> _suspected = new(StringComparer.Ordinal);
+    private readonly VmPolicy _policy;
     private bool _quorumLost;
 
     /// <summary>Creates the duties.</summary>
-    public LeaderDuties(ICommandLog log, IMembership membership, HostLeaseTracker tracker, JournalStore journal, LeaseOptions lease, TimeProvider time, ILogger<LeaderDuties> logger)
+    public LeaderDuties(ICommandLog log, IMembership membership, HostLeaseTracker tracker, JournalStore journal, LeaseOptions lease, VmPolicy policy, TimeProvider time, ILogger<LeaderDuties> logger)
     {
+        _policy = policy;
         _log = log;
         _membership = membership;
         _tracker = tracker;
@@ -86,8 +88,14 @@ public sealed partial class LeaderDuties
             {
                 await WatchActiveHostAsync(host, quorum, cancellationToken).ConfigureAwait(false);
             }
-            else if (host.Phase == HostPhase.Failed && host.Voter)
+
+            if (host.Phase == HostPhase.Active && !host.Fenced)
             {
+                await AdoptReportedVmsAsync(host, view, cancellationToken).ConfigureAwait(false);
+            }
+            else if (host.Phase == HostPhase.Failed && host.Voter && host.Generation == host.FailedGeneration)
+            {
+                // Only the incarnation that failed leaves; a re-registered generation stays a voter.
                 await ShrinkVotersAsync(host, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -172,6 +180,31 @@ public sealed partial class LeaderDuties
         }
 
         LogFailed(_logger, host.Name, reason, commit.Index);
+    }
+
+    /// <summary>VMs an agent reports that the state does not know yet become HA-protected by the default policy.</summary>
+    private async Task AdoptReportedVmsAsync(HostEntry host, ClusterView view, CancellationToken cancellationToken)
+    {
+        if (_tracker.LastReport(host.Name) is not { } report || report.Generation != host.Generation)
+        {
+            return;
+        }
+
+        foreach (var vm in report.Vms.Where(v => !view.Vms.ContainsKey(v.Name) && HaWitness.Core.Configuration.Names.IsValidVmName(v.Name)))
+        {
+            var commit = await _log.ProposeAsync(new AddVm(vm.Name, host.Name, vm.Running, _policy.Ha, _policy.Priority, _policy.Cpus, _policy.MemoryMb, vm.Definition), cancellationToken).ConfigureAwait(false);
+            if (commit.Result.Applied)
+            {
+                _journal.Append(new NewDecision("VmAdopted", Subjects.Vm(vm.Name), Outcome.Succeeded, new JsonObject
+                {
+                    ["host"] = host.Name,
+                    ["running"] = vm.Running,
+                    ["ha"] = _policy.Ha,
+                    ["priority"] = _policy.Priority.ToString().ToLowerInvariant(),
+                    ["epoch"] = commit.Index,
+                }));
+            }
+        }
     }
 
     /// <summary>

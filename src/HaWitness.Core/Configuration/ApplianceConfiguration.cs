@@ -36,5 +36,6 @@ public static class ApplianceConfiguration
         OptionChecks.Range(nameof(ApplianceOptions.ShutdownTimeoutMs), options.ShutdownTimeoutMs, 100, 60_000, "ms");
         OptionChecks.EndPoint(nameof(ApplianceOptions.Raft), options.Raft);
         options.Lease.Validate();
+        OptionChecks.OneOf(nameof(ApplianceOptions.DefaultPriority), options.DefaultPriority, "high", "medium", "low", "disabled");
     }
 }

@@ -26,6 +26,12 @@ public sealed class ApplianceOptions
     /// <summary>The appliance's Raft endpoint, <c>IP:PORT</c>, reachable by every agent (<c>--raft</c>).</summary>
     public string Raft { get; set; } = "127.0.0.1:7400";
 
+    /// <summary>Whether VMs that agents report are HA-protected when first seen (the default policy).</summary>
+    public bool DefaultHa { get; set; } = true;
+
+    /// <summary>Restart priority of VMs first seen: high | medium | low | disabled.</summary>
+    public string DefaultPriority { get; set; } = "medium";
+
     /// <summary>Heartbeat and lease timings, handed to every agent at join.</summary>
     public LeaseOptions Lease { get; set; } = new();
 }

@@ -62,6 +62,15 @@ public static class Names
     private static readonly SearchValues<char> HexUpper =
         SearchValues.Create("0123456789ABCDEFabcdef");
 
+    /// <summary>A VM name: 1..80 of letters, digits, '-', '_', '.', starting with a letter or digit.</summary>
+    public static bool IsValidVmName(string? name) =>
+        name is { Length: >= 1 and <= 80 }
+        && char.IsAsciiLetterOrDigit(name[0])
+        && !name.AsSpan().ContainsAnyExcept(VmChars);
+
+    private static readonly SearchValues<char> VmChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
     /// <summary>A secret token: 16..128 of letters, digits, '-', '_'.</summary>
     public static bool IsValidToken(string? token) =>
         token is { Length: >= 16 and <= 128 } && !token.AsSpan().ContainsAnyExcept(TokenChars);
