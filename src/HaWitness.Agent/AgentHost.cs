@@ -1,3 +1,4 @@
+using HaWitness.Agent.Runtime;
 using HaWitness.Core.Configuration;
 using HaWitness.Core.Journal;
 using HaWitness.Core.Storage;
@@ -36,6 +37,11 @@ internal static partial class AgentHost
             builder.Services.AddSingleton(sp => JournalStore.Open(
                 dataDir.File(JournalStore.FileName), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JournalStore>>()));
 
+            builder.Services.AddSingleton(sp => new AgentState(options, sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddSingleton(sp => new AgentRuntime(sp.GetRequiredService<AgentState>(), dataDir.Path,
+                sp.GetRequiredService<JournalStore>(), sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddHostedService<AgentService>();
+
             using var host = builder.Build();
             var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Agent");
             JournalStore journal;
@@ -55,7 +61,7 @@ internal static partial class AgentHost
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             journal.RecordEvent("AgentStopped", Subjects.Agent(options.Name), "clean shutdown");
             LogStopped(log);
-            return CliExit.Ok;
+            return Environment.ExitCode == 0 ? CliExit.Ok : Environment.ExitCode;
         }
     }
 

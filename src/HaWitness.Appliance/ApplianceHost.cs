@@ -1,4 +1,9 @@
+using System.Net.Sockets;
 using HaWitness.Appliance.Http;
+using HaWitness.Cluster.Quorum;
+using HaWitness.Cluster.Raft;
+using HaWitness.Cluster.Security;
+using HaWitness.Cluster.State;
 using HaWitness.Core.Configuration;
 using HaWitness.Core.Journal;
 using HaWitness.Core.Status;
@@ -8,9 +13,9 @@ using HaWitness.Hosting;
 namespace HaWitness.Appliance;
 
 /// <summary>
-/// Wires the appliance: data directory, journal, HTTP endpoints. Everything that can fail on a
-/// bad environment (locked directory, corrupt journal, port in use) fails here, before the
-/// appliance claims to be up, with one line on stderr.
+/// Wires the appliance: data directory, journal, cluster CA, Raft member, HTTP endpoints.
+/// Everything that can fail on a bad environment (locked directory, corrupt journal, a port in
+/// use) fails here, before the appliance claims to be up, with one line on stderr and exit 1.
 /// </summary>
 internal static partial class ApplianceHost
 {
@@ -23,70 +28,97 @@ internal static partial class ApplianceHost
         }
         catch (DataDirectoryException ex)
         {
-            await Console.Error.WriteLineAsync("hawitness: " + ex.Message).ConfigureAwait(false);
-            return CliExit.Failed;
+            return await Fail(ex.Message).ConfigureAwait(false);
         }
 
         using (dataDir)
+        using (var loggers = LoggerFactory.Create(HostLogging.ConfigureLogging))
         {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-            {
-                ContentRootPath = dataDir.Path,
-            });
-            // Our configuration layers were read already; keep ASP.NET's defaults (appsettings.json
-            // in the working directory, ASPNETCORE_* variables) from changing behaviour behind them.
-            builder.Configuration.Sources.Clear();
-            builder.Configuration.AddInMemoryCollection();
-            HostLogging.Configure(builder.Logging, builder.Services);
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(options.ShutdownTimeoutMs));
-            builder.WebHost.UseUrls(options.Urls);
-            builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HaWitnessJson.Default));
-
-            builder.Services.AddSingleton(options);
-            builder.Services.AddSingleton(TimeProvider.System);
-            builder.Services.AddSingleton(dataDir);
-            builder.Services.AddSingleton(sp => JournalStore.Open(
-                dataDir.File(JournalStore.FileName), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JournalStore>>()));
-            builder.Services.AddSingleton<IClusterView, StandaloneClusterView>();
-            builder.Services.AddSingleton<StatusBuilder>();
-
-            await using var app = builder.Build();
-            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Appliance");
             JournalStore journal;
             try
             {
-                journal = app.Services.GetRequiredService<JournalStore>();
+                journal = JournalStore.Open(dataDir.File(JournalStore.FileName), TimeProvider.System, loggers.CreateLogger<JournalStore>());
             }
             catch (JournalOpenException ex)
             {
-                await Console.Error.WriteLineAsync("hawitness: " + ex.Message).ConfigureAwait(false);
-                return CliExit.Failed;
+                return await Fail(ex.Message).ConfigureAwait(false);
             }
 
-            _ = app.Services.GetRequiredService<StatusBuilder>(); // stamps startedAt now
-            StatusEndpoints.Map(app);
-            try
+            using (journal)
+            using (var ca = ClusterCa.LoadOrCreate(dataDir.Path))
             {
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException ex)
-            {
-                await Console.Error.WriteLineAsync($"hawitness: cannot listen on {options.Urls}: {ex.Message}").ConfigureAwait(false);
-                return CliExit.Failed;
-            }
+                var state = new ClusterState();
+                var journaler = new StateJournaler(journal, state);
+                state.Applied += journaler.OnApplied; // before the log replays
+                RaftNode node;
+                try
+                {
+                    node = await ClusterServices.StartRaftAsync(options, dataDir, ca, state, loggers, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException ex)
+                {
+                    return await Fail($"cannot listen on the Raft endpoint {options.Raft}: {ex.Message}").ConfigureAwait(false);
+                }
 
-            journal.RecordEvent("ApplianceStarted", Subjects.Cluster, $"version {StatusBuilder.Version}, pid {Environment.ProcessId}, listening on {options.Urls}");
-            LogStarted(log, StatusBuilder.Version, options.Urls, dataDir.Path);
-            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            journal.RecordEvent("ApplianceStopped", Subjects.Cluster, "clean shutdown");
-            LogStopped(log);
-            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            return CliExit.Ok;
+                await using (node)
+                {
+                    return await ServeAsync(options, dataDir, journal, ca, node, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
     }
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "HaWitness {Version} up on {Urls}, data in {Data}")]
-    private static partial void LogStarted(ILogger logger, string version, string urls, string data);
+    private static async Task<int> ServeAsync(ApplianceOptions options, DataDirectory dataDir, JournalStore journal, ClusterCa ca, RaftNode node, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = dataDir.Path });
+        // Our configuration layers were read already; keep ASP.NET's defaults (appsettings.json
+        // in the working directory, ASPNETCORE_* variables) from changing behaviour behind them.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
+        HostLogging.Configure(builder.Logging, builder.Services);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(options.ShutdownTimeoutMs));
+        builder.WebHost.UseUrls(options.Urls);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HaWitnessJson.Default));
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(dataDir);
+        builder.Services.AddSingleton(journal);
+        ClusterServices.Register(builder.Services, options, dataDir, ca, node);
+        builder.Services.AddSingleton<StatusBuilder>();
+
+        await using var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Appliance");
+        _ = app.Services.GetRequiredService<StatusBuilder>(); // stamps startedAt now
+        _ = app.Services.GetRequiredService<Cluster.Join.JoinToken>().GetOrCreate();
+        StatusEndpoints.Map(app);
+        AgentEndpoints.Map(app);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            return await Fail($"cannot listen on {options.Urls}: {ex.Message}").ConfigureAwait(false);
+        }
+
+        journal.RecordEvent("ApplianceStarted", Subjects.Cluster, $"version {StatusBuilder.Version}, pid {Environment.ProcessId}, listening on {options.Urls}, Raft {options.Raft}");
+        LogStarted(log, StatusBuilder.Version, options.Urls, options.Raft, dataDir.Path);
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        journal.RecordEvent("ApplianceStopped", Subjects.Cluster, "clean shutdown");
+        LogStopped(log);
+        await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        return CliExit.Ok;
+    }
+
+    private static async Task<int> Fail(string message)
+    {
+        await Console.Error.WriteLineAsync("hawitness: " + message).ConfigureAwait(false);
+        return CliExit.Failed;
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "HaWitness {Version} up on {Urls}, Raft {Raft}, data in {Data}")]
+    private static partial void LogStarted(ILogger logger, string version, string urls, string raft, string data);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "HaWitness stopped cleanly")]
     private static partial void LogStopped(ILogger logger);

@@ -14,6 +14,13 @@ public static class HostLogging
     /// <summary>Configures logging and systemd integration on a host builder's services.</summary>
     public static void Configure(ILoggingBuilder logging, IServiceCollection services)
     {
+        ConfigureLogging(logging);
+        services.AddSystemd();
+    }
+
+    /// <summary>The console logging both binaries use (also for a factory made before the host).</summary>
+    public static void ConfigureLogging(ILoggingBuilder logging)
+    {
         ArgumentNullException.ThrowIfNull(logging);
         logging.ClearProviders();
         logging.AddSimpleConsole(o =>
@@ -24,6 +31,5 @@ public static class HostLogging
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-        services.AddSystemd();
     }
 }

@@ -20,10 +20,13 @@ internal static class AgentCli
         var data = new Option<string?>("--data") { Description = "Local state directory (default: ./var/hawitness-agent)", HelpName = "DIR" };
         var raft = new Option<string?>("--raft") { Description = "This agent's Raft endpoint (default: 127.0.0.1:7420)", HelpName = "IP:PORT" };
         var simVms = new Option<int?>("--sim-vms") { Description = "With --hypervisor sim: start with N simulated VMs named after the host", HelpName = "N" };
+        var probe = new Option<string?>("--probe") { Description = "Where peers ask this agent whether it hears a leader (default: Raft address, port + 1)", HelpName = "IP:PORT" };
+        var initiator = new Option<string?>("--initiator") { Description = "This host's iSCSI initiator IQN (default: /etc/iscsi/initiatorname.iscsi)", HelpName = "IQN" };
+        var isolation = new Option<string?>("--isolation-response") { Description = "When isolated: power-off | shutdown | none (default: power-off)", HelpName = "MODE" };
 
         var root = new RootCommand("HaWitness host agent: registers with the appliance, votes in its Raft group, runs this host's VMs as the committed state says, and fences itself when isolated.")
         {
-            config, witness, token, name, hypervisor, data, raft, simVms,
+            config, witness, token, name, hypervisor, data, raft, simVms, probe, initiator, isolation,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -39,7 +42,10 @@ internal static class AgentCli
                         (nameof(AgentOptions.Hypervisor), parse.GetValue(hypervisor)),
                         (nameof(AgentOptions.DataDirectory), parse.GetValue(data)),
                         (nameof(AgentOptions.Raft), parse.GetValue(raft)),
-                        (nameof(AgentOptions.SimVms), parse.GetValue(simVms)?.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+                        (nameof(AgentOptions.SimVms), parse.GetValue(simVms)?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                        (nameof(AgentOptions.Probe), parse.GetValue(probe)),
+                        (nameof(AgentOptions.InitiatorIqn), parse.GetValue(initiator)),
+                        (nameof(AgentOptions.IsolationResponse), parse.GetValue(isolation))));
             }
             catch (ConfigurationException ex)
             {

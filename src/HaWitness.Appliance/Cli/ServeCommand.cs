@@ -16,9 +16,14 @@ internal static class ServeCommand
             Description = "Where the status page and API listen, ';'-separated (default: http://127.0.0.1:8080)",
             HelpName = "URLS",
         };
-        var command = new Command("serve", "Run the appliance: journal, status page and API; stops cleanly on SIGTERM")
+        var raft = new Option<string?>("--raft")
         {
-            config, data, urls,
+            Description = "The appliance's Raft endpoint, reachable by every agent (default: 127.0.0.1:7400)",
+            HelpName = "IP:PORT",
+        };
+        var command = new Command("serve", "Run the appliance: Raft leader, journal, status page and API; stops cleanly on SIGTERM")
+        {
+            config, data, urls, raft,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -29,7 +34,8 @@ internal static class ServeCommand
                     parse.GetValue(config),
                     CommonOptions.Overrides(
                         (nameof(ApplianceOptions.DataDirectory), parse.GetValue(data)),
-                        (nameof(ApplianceOptions.Urls), parse.GetValue(urls))));
+                        (nameof(ApplianceOptions.Urls), parse.GetValue(urls)),
+                        (nameof(ApplianceOptions.Raft), parse.GetValue(raft))));
             }
             catch (ConfigurationException ex)
             {

@@ -28,17 +28,22 @@ public interface IHostLiveness
 /// <param name="AppliedIndex">The log index the agent has applied.</param>
 /// <param name="SelfFenced">The agent fenced itself (VMs powered off) and has not re-registered since.</param>
 /// <param name="Vms">The VMs the hypervisor reports on that host.</param>
+/// <param name="Seq">This heartbeat's sequence number (per agent process).</param>
+/// <param name="AckedSeq">The newest heartbeat whose acknowledgement the agent accepted (0: none): proof that its lease holds.</param>
 public sealed record HostReport(
     string Host,
     string Generation,
     DateTimeOffset ReceivedAt,
     long AppliedIndex,
     bool SelfFenced,
-    IReadOnlyList<ReportedVm> Vms);
+    IReadOnlyList<ReportedVm> Vms,
+    long Seq = 0,
+    long AckedSeq = 0);
 
 /// <summary>One VM as an agent reports it.</summary>
 /// <param name="Name">VM name.</param>
 /// <param name="Running">Powered on (or powering on).</param>
 /// <param name="Epoch">The ownership epoch the agent started it for (0 if not started by us).</param>
 /// <param name="Error">The last start/stop error, if any.</param>
-public sealed record ReportedVm(string Name, bool Running, long Epoch, string? Error = null);
+/// <param name="Definition">The hypervisor's definition (JSON of the driver's VmDefinition), sent only for VMs the committed state does not know yet.</param>
+public sealed record ReportedVm(string Name, bool Running, long Epoch, string? Error = null, string? Definition = null);

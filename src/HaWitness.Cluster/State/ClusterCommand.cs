@@ -32,4 +32,10 @@ public abstract record ClusterCommand
 
     /// <summary>A short human description for logs and the journal.</summary>
     public abstract string Describe();
+
+    /// <summary>
+    /// The hosts and VMs this command may change, so observers need not scan the whole state;
+    /// null means "any" (the safe default for a command that does not say).
+    /// </summary>
+    public virtual (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => (null, null);
 }

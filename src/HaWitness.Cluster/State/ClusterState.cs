@@ -41,6 +41,24 @@ public sealed class ClusterState
         }
     }
 
+    /// <summary>One host as committed now, without copying the state.</summary>
+    public HostEntry? Host(string name)
+    {
+        lock (_lock)
+        {
+            return _state.Hosts.GetValueOrDefault(name);
+        }
+    }
+
+    /// <summary>One VM as committed now, without copying the state.</summary>
+    public VmEntry? Vm(string name)
+    {
+        lock (_lock)
+        {
+            return _state.Vms.GetValueOrDefault(name);
+        }
+    }
+
     /// <summary>Applies a committed command at <paramref name="index"/>.</summary>
     public ApplyResult Apply(long index, ClusterCommand command)
     {

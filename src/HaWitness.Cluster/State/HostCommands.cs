@@ -71,6 +71,9 @@ public sealed record RegisterHost(
     }
 
     /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([Name], []);
+
+    /// <inheritdoc />
     public override string Describe() => $"register host {Name} (generation {Generation}, raft {RaftEndpoint})";
 }
 
@@ -94,6 +97,9 @@ public sealed record HostFailed(string Name, string Generation, string Reason) :
     }
 
     /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([Name], []);
+
+    /// <inheritdoc />
     public override string Describe() => $"host {Name} failed: {Reason}";
 }
 
@@ -112,6 +118,9 @@ public sealed record HostFenced(string Name, bool StorageVerified, string Eviden
     }
 
     /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([Name], []);
+
+    /// <inheritdoc />
     public override string Describe() => $"host {Name} fenced ({(StorageVerified ? "storage fence verified" : "lease only: no storage fence")})";
 }
 
@@ -128,6 +137,9 @@ public sealed record SetHostVoter(string Name, bool Voter) : ClusterCommand
         state.Hosts[Name] = h with { Voter = Voter };
         return ApplyResult.Ok;
     }
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([Name], []);
 
     /// <inheritdoc />
     public override string Describe() => Voter ? $"host {Name} is a voter again" : $"host {Name} leaves the voter set";
@@ -161,6 +173,9 @@ public sealed record ReadmitHost(string Name, string Generation, bool ByOperator
     }
 
     /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([Name], []);
+
+    /// <inheritdoc />
     public override string Describe() => $"re-admit host {Name} (generation {Generation}{(ByOperator ? ", by operator" : string.Empty)})";
 }
 
@@ -177,6 +192,9 @@ public sealed record SetMaintenance(string Name, bool On) : ClusterCommand
         state.Hosts[Name] = h with { Maintenance = On };
         return ApplyResult.Ok;
     }
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([Name], []);
 
     /// <inheritdoc />
     public override string Describe() => $"host {Name} {(On ? "enters" : "leaves")} maintenance";
@@ -201,6 +219,9 @@ public sealed record RemoveHost(string Name) : ClusterCommand
         state.Hosts[Name] = h with { Phase = HostPhase.Removed, Voter = false };
         return ApplyResult.Ok;
     }
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([Name], []);
 
     /// <inheritdoc />
     public override string Describe() => $"remove host {Name} and revoke its identity";

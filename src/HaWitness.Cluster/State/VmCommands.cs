@@ -39,6 +39,9 @@ public sealed record AddVm(
     }
 
     /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], [Name]);
+
+    /// <inheritdoc />
     public override string Describe() => $"add VM {Name} on {Host}";
 }
 
@@ -73,6 +76,9 @@ public sealed record AssignVm(string Name, string? Host, bool Run, string Reason
     }
 
     /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], [Name]);
+
+    /// <inheritdoc />
     public override string Describe() => Host is null ? $"unplace VM {Name}: {Reason}" : $"assign VM {Name} to {Host}: {Reason}";
 }
 
@@ -89,6 +95,9 @@ public sealed record SetVmRun(string Name, bool Run, string Reason) : ClusterCom
         state.Vms[Name] = vm with { Run = Run };
         return ApplyResult.Ok;
     }
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], [Name]);
 
     /// <inheritdoc />
     public override string Describe() => $"{(Run ? "run" : "stop")} VM {Name}: {Reason}";
@@ -109,6 +118,9 @@ public sealed record SetVmHa(string Name, bool Ha) : ClusterCommand
     }
 
     /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], [Name]);
+
+    /// <inheritdoc />
     public override string Describe() => $"HA {(Ha ? "on" : "off")} for VM {Name}";
 }
 
@@ -125,6 +137,9 @@ public sealed record SetVmPriority(string Name, VmPriority Priority) : ClusterCo
         state.Vms[Name] = vm with { Priority = Priority };
         return ApplyResult.Ok;
     }
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], [Name]);
 
     /// <inheritdoc />
     public override string Describe() => $"priority {Priority} for VM {Name}";

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Configuration;
 
 namespace HaWitness.Core.Configuration;
@@ -52,12 +51,22 @@ public static class AgentConfiguration
 
         OptionChecks.OneOf(nameof(AgentOptions.Hypervisor), options.Hypervisor, "sim", "vix", "libvirt");
         OptionChecks.Path(nameof(AgentOptions.DataDirectory), options.DataDirectory);
-        if (!IPEndPoint.TryParse(options.Raft, out var ep) || ep.Port == 0)
-        {
-            throw new ConfigurationException($"config: Raft = '{options.Raft}' is not an endpoint; allowed: IP:PORT (for example 10.0.0.11:7420)");
-        }
+        OptionChecks.EndPoint(nameof(AgentOptions.Raft), options.Raft);
 
         OptionChecks.Range(nameof(AgentOptions.SimVms), options.SimVms, 0, 100_000);
+        if (options.Probe is not null)
+        {
+            OptionChecks.EndPoint(nameof(AgentOptions.Probe), options.Probe);
+        }
+
+        if (options.InitiatorIqn is not null && !Names.IsValidIscsiName(options.InitiatorIqn))
+        {
+            throw new ConfigurationException($"config: InitiatorIqn = '{options.InitiatorIqn}' is not an iSCSI name; allowed: iqn.YYYY-MM.reversed.domain[:suffix] (lowercase), eui.<16 hex>, naa.<16|32 hex>");
+        }
+
+        OptionChecks.OneOf(nameof(AgentOptions.IsolationResponse), options.IsolationResponse, "power-off", "shutdown", "none");
+        OptionChecks.Range(nameof(AgentOptions.PowerOffBoundMs), options.PowerOffBoundMs, 100, 120_000, "ms");
+        OptionChecks.Range(nameof(AgentOptions.HypervisorTimeoutMs), options.HypervisorTimeoutMs, 100, 600_000, "ms");
         OptionChecks.Range(nameof(AgentOptions.ShutdownTimeoutMs), options.ShutdownTimeoutMs, 100, 60_000, "ms");
     }
 }

@@ -33,6 +33,21 @@ public sealed class AgentOptions
     /// <summary>With the <c>sim</c> hypervisor: how many simulated VMs this host starts with.</summary>
     public int SimVms { get; set; }
 
+    /// <summary>Where peers ask this agent whether it hears a leader, <c>IP:PORT</c> (default: the Raft address, port + 1).</summary>
+    public string? Probe { get; set; }
+
+    /// <summary>This host's iSCSI initiator name (default: <c>/etc/iscsi/initiatorname.iscsi</c>, else one derived from the name).</summary>
+    public string? InitiatorIqn { get; set; }
+
+    /// <summary>What to do with HA VMs when isolated: <c>power-off</c> (hard), <c>shutdown</c> (guest, then hard at the bound) or <c>none</c>.</summary>
+    public string IsolationResponse { get; set; } = "power-off";
+
+    /// <summary>T_off: the bound on powering this host's VMs off when it fences itself, ms. The appliance waits for it.</summary>
+    public int PowerOffBoundMs { get; set; } = 3000;
+
+    /// <summary>Hypervisor call timeout, ms: a hanging hypervisor call fails after this.</summary>
+    public int HypervisorTimeoutMs { get; set; } = 10_000;
+
     /// <summary>How long a SIGTERM may take to stop the agent, in milliseconds.</summary>
     public int ShutdownTimeoutMs { get; set; } = 1500;
 }

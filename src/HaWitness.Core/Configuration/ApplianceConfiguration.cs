@@ -34,5 +34,8 @@ public static class ApplianceConfiguration
         OptionChecks.Path(nameof(ApplianceOptions.DataDirectory), options.DataDirectory);
         OptionChecks.Urls(nameof(ApplianceOptions.Urls), options.Urls);
         OptionChecks.Range(nameof(ApplianceOptions.ShutdownTimeoutMs), options.ShutdownTimeoutMs, 100, 60_000, "ms");
+        OptionChecks.EndPoint(nameof(ApplianceOptions.Raft), options.Raft);
+        options.Lease.Validate();
+        OptionChecks.OneOf(nameof(ApplianceOptions.DefaultPriority), options.DefaultPriority, "high", "medium", "low", "disabled");
     }
 }

@@ -22,4 +22,16 @@ public sealed class ApplianceOptions
 
     /// <summary>How long a SIGTERM may take to stop the appliance, in milliseconds.</summary>
     public int ShutdownTimeoutMs { get; set; } = 1500;
+
+    /// <summary>The appliance's Raft endpoint, <c>IP:PORT</c>, reachable by every agent (<c>--raft</c>).</summary>
+    public string Raft { get; set; } = "127.0.0.1:7400";
+
+    /// <summary>Whether VMs that agents report are HA-protected when first seen (the default policy).</summary>
+    public bool DefaultHa { get; set; } = true;
+
+    /// <summary>Restart priority of VMs first seen: high | medium | low | disabled.</summary>
+    public string DefaultPriority { get; set; } = "medium";
+
+    /// <summary>Heartbeat and lease timings, handed to every agent at join.</summary>
+    public LeaseOptions Lease { get; set; } = new();
 }

@@ -46,6 +46,16 @@ public static class OptionChecks
         }
     }
 
+    /// <summary>An <c>IP:PORT</c> endpoint with a specific address and a port.</summary>
+    public static void EndPoint(string key, string? value)
+    {
+        if (!System.Net.IPEndPoint.TryParse(value ?? string.Empty, out var ep) || ep.Port == 0
+            || ep.Address.Equals(System.Net.IPAddress.Any) || ep.Address.Equals(System.Net.IPAddress.IPv6Any))
+        {
+            throw new ConfigurationException($"config: {key} = '{value}' is not an endpoint; allowed: IP:PORT with a specific address (for example 10.0.0.1:7400)");
+        }
+    }
+
     /// <summary>One of a fixed set of words (case-insensitive).</summary>
     public static void OneOf(string key, string? value, params string[] allowed)
     {

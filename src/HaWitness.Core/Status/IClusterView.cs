@@ -14,4 +14,10 @@ public interface IClusterView
 
     /// <summary>Milliseconds since the host's last acknowledged heartbeat, or null if never heard.</summary>
     long? LeaseAgeMs(string host);
+
+    /// <summary>Every host with its state and facts.</summary>
+    IReadOnlyList<HostStatus> Hosts();
+
+    /// <summary>Every VM with its owner and state.</summary>
+    IReadOnlyList<VmStatus> Vms();
 }

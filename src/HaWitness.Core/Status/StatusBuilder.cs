@@ -26,12 +26,8 @@ public sealed class StatusBuilder
     /// <summary>Reads the current state.</summary>
     public StatusReport Build()
     {
-        var hosts = _journal.Hosts()
-            .Select(h => new HostStatus(h.Name, h.State, _cluster.LeaseAgeMs(h.Name), h.Fenced, h.Maintenance, h.Generation))
-            .ToList();
-        var vms = _journal.Vms()
-            .Select(v => new VmStatus(v.Name, v.Host, v.State, v.Priority, v.Epoch, v.Ha))
-            .ToList();
+        var hosts = _cluster.Hosts();
+        var vms = _cluster.Vms();
         var stats = _journal.Stats();
         return new StatusReport(
             Environment.MachineName,

@@ -23,7 +23,14 @@ public sealed record HostStatus(
     long? LeaseAgeMs,
     bool Fenced,
     bool Maintenance,
-    string? Generation);
+    string? Generation,
+    bool Voter = false,
+    string? RaftEndpoint = null,
+    string? InitiatorIqn = null,
+    string? Hypervisor = null,
+    int Cpus = 0,
+    long MemoryMb = 0,
+    int Vms = 0);
 
 /// <summary>One VM as the appliance sees it.</summary>
 public sealed record VmStatus(

@@ -1,0 +1,237 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using HaWitness.Agent.Runtime.Heartbeats;
+using HaWitness.Agent.Runtime.Isolation;
+using HaWitness.Agent.Runtime.Joining;
+using HaWitness.Agent.Runtime.Probe;
+using HaWitness.Agent.Runtime.Reconcile;
+using HaWitness.Cluster.Raft;
+using HaWitness.Cluster.Security;
+using HaWitness.Core.Journal;
+using HaWitness.Hypervisors;
+
+namespace HaWitness.Agent.Runtime;
+
+/// <summary>
+/// One agent process: joins, runs its standby Raft member and its probe server, then keeps four
+/// loops going — heartbeats, the isolation monitor, the reconciler, and re-registration after a
+/// self-fence or when the leader refuses this generation.
+/// </summary>
+public sealed partial class AgentRuntime : IAsyncDisposable
+{
+    private readonly AgentState _state;
+    private readonly string _dataDirectory;
+    private readonly JournalStore _journal;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _rejoin = new(0, 1);
+    private readonly List<IAsyncDisposable> _owned = [];
+    private IHypervisorDriver? _driver;
+    private volatile string? _fenceBeforeRejoin;
+
+    /// <summary>Creates the runtime; nothing starts until <see cref="RunAsync"/>.</summary>
+    public AgentRuntime(AgentState state, string dataDirectory, JournalStore journal, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(loggers);
+        _state = state;
+        _dataDirectory = dataDirectory;
+        _journal = journal;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<AgentRuntime>();
+    }
+
+    /// <summary>The hypervisor driver, once created.</summary>
+    public IHypervisorDriver? Driver => _driver;
+
+    /// <summary>Runs until cancelled.</summary>
+    /// <exception cref="AgentStartException">Something retrying cannot fix (driver, refused join).</exception>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var o = _state.Options;
+        var created = HypervisorDrivers.Create(new HypervisorOptions
+        {
+            Kind = o.Hypervisor,
+            HostName = o.Name,
+            CallTimeout = TimeSpan.FromMilliseconds(o.HypervisorTimeoutMs),
+            Sim = { Vms = o.SimVms },
+        }, _loggers, _state.Time);
+        if (!created.IsOk)
+        {
+            throw new AgentStartException($"hypervisor {o.Hypervisor}: {created.Error}");
+        }
+
+        _driver = created.Value;
+        _owned.Add(_driver);
+        var capacity = await _driver.GetCapacityAsync(ct).ConfigureAwait(false);
+        if (!capacity.IsOk)
+        {
+            throw new AgentStartException($"hypervisor {o.Hypervisor}: cannot read the host's capacity: {capacity.Error}");
+        }
+
+        if (_driver.Kind == "sim" && o.SimVms > 0)
+        {
+            // A simulated host "has N VMs" running, as a real host would before its agent starts.
+            var initial = await _driver.ListAsync(ct).ConfigureAwait(false);
+            foreach (var vm in initial.IsOk ? initial.Value : [])
+            {
+                await _driver.PowerOnAsync(vm.Vm, ct).ConfigureAwait(false);
+            }
+        }
+
+        var facts = HostFacts.From(o, capacity.Value.Cpus, capacity.Value.MemoryMiB);
+        string identityDir = Path.Combine(_dataDirectory, "identity");
+        Directory.CreateDirectory(identityDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var identity = MemberIdentity.LoadOrCreate(identityDir);
+        using var client = new ApplianceClient(new Uri(o.Witness!));
+        var joiner = new Joiner(_state, client, identity, facts, _loggers.CreateLogger<Joiner>());
+        try
+        {
+            await joiner.JoinAsync(ct).ConfigureAwait(false);
+        }
+        catch (JoinRefusedException ex)
+        {
+            _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Host(o.Name), Outcome.Refused, new JsonObject { ["reason"] = ex.Message }));
+            throw new AgentStartException(ex.Message, ex);
+        }
+
+        var certificate = identity.Certificate();
+        var node = await RaftNode.StartAsync(new RaftNodeOptions
+        {
+            Directory = Path.Combine(_dataDirectory, "raft"),
+            EndPoint = IPEndPoint.Parse(o.Raft),
+            LeaderEligible = false,
+            ColdStart = false,
+            Certificate = certificate,
+            ClusterCa = identity.ClusterCa(),
+        }, _loggers, null, ct).ConfigureAwait(false);
+        _owned.Add(node);
+        _owned.Add(await ProbeServer.StartAsync(IPEndPoint.Parse(facts.ProbeEndpoint), certificate, node.Validator, _state, node, _loggers, ct).ConfigureAwait(false));
+        using var prober = new PeerProber(certificate, node.Validator);
+
+        var inventory = new VmInventory();
+        var heartbeats = new HeartbeatLoop(_state, client, node, inventory, _loggers.CreateLogger<HeartbeatLoop>());
+        var fencer = new SelfFencer(_state, node, _driver, _journal, _loggers.CreateLogger<SelfFencer>());
+        var monitor = new IsolationMonitor(_state, node, prober, fencer, _journal, _loggers.CreateLogger<IsolationMonitor>());
+        var reconciler = new Reconciler(_state, node, _driver, inventory, _loggers.CreateLogger<Reconciler>());
+        heartbeats.RejoinNeeded += (error, message) =>
+        {
+            if (error == "generation_failed")
+            {
+                _fenceBeforeRejoin = message;
+            }
+
+            _state.MarkUnregistered();
+            Signal();
+        };
+
+        LogRunning(_logger, o.Name, _state.Generation, o.Raft, facts.ProbeEndpoint, facts.InitiatorIqn);
+        var loops = new[]
+        {
+            heartbeats.RunAsync(ct),
+            monitor.RunAsync(ct),
+            reconciler.RunAsync(ct),
+            RegistrationLoopAsync(joiner, fencer, reconciler, ct),
+        };
+        await Task.WhenAll(loops).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _owned[i].DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            {
+            }
+        }
+
+        _rejoin.Dispose();
+    }
+
+    private void Signal()
+    {
+        if (_rejoin.CurrentCount == 0)
+        {
+            try
+            {
+                _rejoin.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Keeps the current generation registered: admit after the first join, re-join after a self-fence or a refusal.</summary>
+    private async Task RegistrationLoopAsync(Joiner joiner, SelfFencer fencer, Reconciler reconciler, CancellationToken ct)
+    {
+        bool first = true;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (_fenceBeforeRejoin is { } why)
+                {
+                    await fencer.FenceAsync("the leader declared this host failed: " + why, [], ct).ConfigureAwait(false);
+                    _fenceBeforeRejoin = null;
+                }
+
+                if (!_state.Registered)
+                {
+                    if (!first)
+                    {
+                        await joiner.JoinAsync(ct).ConfigureAwait(false);
+                    }
+
+                    first = false;
+                    if (await joiner.AdmitAsync(ct).ConfigureAwait(false))
+                    {
+                        reconciler.Wake();
+                    }
+
+                    continue;
+                }
+
+                await _rejoin.WaitAsync(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (JoinRefusedException ex)
+            {
+                LogRejoinRefused(_logger, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(5), _state.Time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2700, Level = LogLevel.Information, Message = "Agent {Name} running: generation {Generation}, Raft {Raft}, probe {Probe}, initiator {Iqn}")]
+    private static partial void LogRunning(ILogger logger, string name, string generation, string raft, string probe, string iqn);
+
+    [LoggerMessage(EventId = 2701, Level = LogLevel.Error, Message = "Re-join refused: {Reason}; retrying")]
+    private static partial void LogRejoinRefused(ILogger logger, string reason);
+}
+
+/// <summary>The agent cannot start for a reason retrying will not fix; the message says what to do.</summary>
+public sealed class AgentStartException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public AgentStartException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public AgentStartException(string message, Exception inner) : base(message, inner)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public AgentStartException()
+    {
+    }
+}

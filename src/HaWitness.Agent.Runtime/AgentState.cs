@@ -1,0 +1,126 @@
+using HaWitness.Cluster.Leases;
+using HaWitness.Core.Configuration;
+
+namespace HaWitness.Agent.Runtime;
+
+/// <summary>
+/// What one agent process knows about itself, shared by its loops: its generation (new at every
+/// start and after every self-fence), its lease, its credentials, and whether it fenced itself.
+/// </summary>
+public sealed class AgentState
+{
+    private readonly Lock _lock = new();
+    private string _generation;
+    private bool _selfFenced;
+    private bool _registered;
+
+    /// <summary>Creates the state with a fresh generation.</summary>
+    public AgentState(AgentOptions options, TimeProvider time)
+    {
+        Options = options;
+        Time = time;
+        _generation = NewGeneration(time);
+        Lease = new AgentLease(new LeaseOptions(), time);
+    }
+
+    /// <summary>The agent's options.</summary>
+    public AgentOptions Options { get; }
+
+    /// <summary>The agent's clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>The cluster's lease timings (from the join answer).</summary>
+    public LeaseOptions Timings { get; private set; } = new();
+
+    /// <summary>The lease, replaced when the timings arrive.</summary>
+    public AgentLease Lease { get; private set; }
+
+    /// <summary>The key that authenticates this agent's calls to the appliance.</summary>
+    public string? MemberKey { get; set; }
+
+    /// <summary>The current generation id.</summary>
+    public string Generation
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _generation;
+            }
+        }
+    }
+
+    /// <summary>True after a self-fence, until re-registration with a new generation.</summary>
+    public bool SelfFenced
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _selfFenced;
+            }
+        }
+    }
+
+    /// <summary>True once the current generation is registered (admitted) with the leader.</summary>
+    public bool Registered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _registered;
+            }
+        }
+    }
+
+    /// <summary>The newest heartbeat whose acknowledgement counted.</summary>
+    public long AckedSeq { get; set; }
+
+    /// <summary>Installs the cluster's timings (once, at the first join).</summary>
+    public void UseTimings(LeaseOptions timings)
+    {
+        lock (_lock)
+        {
+            Timings = timings;
+            Lease = new AgentLease(timings, Time);
+        }
+    }
+
+    /// <summary>The current generation was admitted.</summary>
+    public void MarkRegistered(string generation)
+    {
+        lock (_lock)
+        {
+            if (generation == _generation)
+            {
+                _registered = true;
+                _selfFenced = false;
+            }
+        }
+    }
+
+    /// <summary>Records a self-fence: a new generation must register before any VM runs again.</summary>
+    public void MarkSelfFenced()
+    {
+        lock (_lock)
+        {
+            _selfFenced = true;
+            _registered = false;
+            _generation = NewGeneration(Time);
+            Lease.Revoke();
+        }
+    }
+
+    /// <summary>The leader says this generation is gone (re-join needed).</summary>
+    public void MarkUnregistered()
+    {
+        lock (_lock)
+        {
+            _registered = false;
+        }
+    }
+
+    private static string NewGeneration(TimeProvider time) =>
+        time.GetUtcNow().ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..12];
+}

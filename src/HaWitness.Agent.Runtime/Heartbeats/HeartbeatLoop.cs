@@ -1,0 +1,108 @@
+using HaWitness.Agent.Runtime.Joining;
+using HaWitness.Agent.Runtime.Reconcile;
+using HaWitness.Cluster.Join;
+using HaWitness.Cluster.Raft;
+
+namespace HaWitness.Agent.Runtime.Heartbeats;
+
+/// <summary>
+/// Sends a heartbeat every H of the agent's clock, carrying the VM report; an acknowledgement
+/// within the timeout extends the lease from the heartbeat's send time. Heartbeats do not wait
+/// for each other: a slow answer never delays the next one.
+/// </summary>
+public sealed partial class HeartbeatLoop
+{
+    private readonly AgentState _state;
+    private readonly ApplianceClient _client;
+    private readonly RaftNode _node;
+    private readonly VmInventory _inventory;
+    private readonly ILogger _logger;
+    private int _failures;
+
+    /// <summary>Creates the loop.</summary>
+    public HeartbeatLoop(AgentState state, ApplianceClient client, RaftNode node, VmInventory inventory, ILogger<HeartbeatLoop> logger)
+    {
+        _state = state;
+        _client = client;
+        _node = node;
+        _inventory = inventory;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Raised with the error code when the leader refuses this generation (<c>generation_failed</c>:
+    /// the leader declared it failed, so its VMs run elsewhere now; <c>generation_superseded</c>,
+    /// <c>unknown_member</c>): re-join, after fencing ourselves where the code says so.
+    /// </summary>
+    public event Action<string, string>? RejoinNeeded;
+
+    /// <summary>Runs until cancelled.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var inFlight = new List<Task>();
+        while (!ct.IsCancellationRequested)
+        {
+            inFlight.RemoveAll(t => t.IsCompleted);
+            if (inFlight.Count < 8)
+            {
+                inFlight.Add(BeatAsync(ct));
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_state.Timings.HeartbeatMs), _state.Time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+    }
+
+    private async Task BeatAsync(CancellationToken ct)
+    {
+        if (_state.MemberKey is not { } key)
+        {
+            return;
+        }
+
+        var lease = _state.Lease;
+        long seq = lease.BeginHeartbeat();
+        var view = _node.View;
+        var request = new HeartbeatRequest(_state.Options.Name, _state.Generation, seq, _state.AckedSeq, _node.AppliedIndex, _state.SelfFenced,
+            _inventory.Report(view.Vms.ContainsKey));
+        var answer = await _client.HeartbeatAsync(request, key, TimeSpan.FromMilliseconds(_state.Timings.HeartbeatTimeoutMs), ct).ConfigureAwait(false);
+        if (answer.Status == 200)
+        {
+            if (lease.Acknowledge(seq))
+            {
+                _state.AckedSeq = Math.Max(_state.AckedSeq, seq);
+            }
+
+            if (Interlocked.Exchange(ref _failures, 0) >= 3)
+            {
+                LogRecovered(_logger);
+            }
+
+            return;
+        }
+
+        if (answer.Status is 401 or 409)
+        {
+            RejoinNeeded?.Invoke(answer.Error ?? "refused", answer.Message ?? string.Empty);
+        }
+
+        if (Interlocked.Increment(ref _failures) == 3)
+        {
+            LogFailing(_logger, answer.Error ?? "?", answer.Message ?? string.Empty);
+        }
+    }
+
+    [LoggerMessage(EventId = 2500, Level = LogLevel.Warning, Message = "Heartbeats are not acknowledged ({Error}: {Message})")]
+    private static partial void LogFailing(ILogger logger, string error, string message);
+
+    [LoggerMessage(EventId = 2501, Level = LogLevel.Information, Message = "Heartbeats acknowledged again")]
+    private static partial void LogRecovered(ILogger logger);
+}

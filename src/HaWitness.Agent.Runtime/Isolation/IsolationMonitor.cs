@@ -1,0 +1,130 @@
+using System.Text.Json.Nodes;
+using HaWitness.Agent.Runtime.Probe;
+using HaWitness.Cluster.Leases;
+using HaWitness.Cluster.Raft;
+using HaWitness.Cluster.State;
+using HaWitness.Core.Journal;
+
+namespace HaWitness.Agent.Runtime.Isolation;
+
+/// <summary>
+/// Watches the lease on the agent's own clock. When it has expired, asks the peers every P
+/// (ARCHITECTURE rule 2) and fences this host unless a majority answers and none of them hears
+/// a leader. The first check runs at the moment of expiry.
+/// </summary>
+public sealed partial class IsolationMonitor
+{
+    private readonly AgentState _state;
+    private readonly RaftNode _node;
+    private readonly PeerProber _prober;
+    private readonly SelfFencer _fencer;
+    private readonly JournalStore _journal;
+    private readonly ILogger _logger;
+    private DateTimeOffset _lastProbe = DateTimeOffset.MinValue;
+    private string? _lastKeepReason;
+
+    /// <summary>Creates the monitor.</summary>
+    public IsolationMonitor(AgentState state, RaftNode node, PeerProber prober, SelfFencer fencer, JournalStore journal, ILogger<IsolationMonitor> logger)
+    {
+        _state = state;
+        _node = node;
+        _prober = prober;
+        _fencer = fencer;
+        _journal = journal;
+        _logger = logger;
+    }
+
+    /// <summary>Runs until cancelled.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await CheckAsync(ct).ConfigureAwait(false);
+                var remaining = _state.Lease.Remaining;
+                var wait = remaining > TimeSpan.Zero && remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100);
+                await Task.Delay(wait, _state.Time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogCheckFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>One check (public for tests).</summary>
+    public async Task CheckAsync(CancellationToken ct)
+    {
+        var lease = _state.Lease;
+        if (!lease.EverHeld || lease.IsValid || _state.SelfFenced)
+        {
+            _lastKeepReason = null;
+            return;
+        }
+
+        var now = _state.Time.GetUtcNow();
+        if (now - _lastProbe < TimeSpan.FromMilliseconds(_state.Timings.ProbeIntervalMs))
+        {
+            return;
+        }
+
+        _lastProbe = now;
+        var view = _node.View;
+        string me = _state.Options.Name;
+        var peers = view.Hosts.Values
+            .Where(h => h.Name != me && h.Voter && h.Phase != HostPhase.Removed)
+            .ToDictionary(h => h.Name, h => h.ProbeEndpoint, StringComparer.Ordinal);
+        var answers = await _prober.ProbeAsync(peers, TimeSpan.FromMilliseconds(_state.Timings.ProbeTimeoutMs), ct).ConfigureAwait(false);
+
+        // The newest view of the voter set wins: ours, or a peer's that applied more of the log.
+        int voters = 1 + view.Hosts.Values.Count(h => h.Voter && h.Phase != HostPhase.Removed);
+        long newest = _node.AppliedIndex;
+        foreach (var (_, index, v) in answers.Where(a => a.Answer.Reachable))
+        {
+            if (index > newest && v > 0)
+            {
+                newest = index;
+                voters = v;
+            }
+        }
+
+        var verdict = SelfFencePolicy.Decide(_state.Lease.IsValid, voters, [.. answers.Select(a => a.Answer)]);
+        if (_state.Lease.IsValid)
+        {
+            return; // an acknowledgement arrived while we asked
+        }
+
+        if (verdict.Fence)
+        {
+            var evidence = new JsonObject
+            {
+                ["voters"] = voters,
+                ["peers"] = new JsonArray([.. answers.Select(a => (JsonNode)new JsonObject
+                {
+                    ["host"] = a.Answer.Host,
+                    ["reachable"] = a.Answer.Reachable,
+                    ["leaseValid"] = a.Answer.LeaseValid,
+                })]),
+                ["leaseExpiredMs"] = (long)(-_state.Lease.Remaining.TotalMilliseconds),
+            };
+            await _fencer.FenceAsync(verdict.Reason, evidence, ct).ConfigureAwait(false);
+        }
+        else if (verdict.Reason != _lastKeepReason)
+        {
+            _lastKeepReason = verdict.Reason;
+            _journal.RecordEvent("IsolationCheck", Subjects.Host(me), "lease expired but keeping VMs: " + verdict.Reason);
+            LogKeep(_logger, verdict.Reason);
+        }
+    }
+
+    [LoggerMessage(EventId = 2601, Level = LogLevel.Warning, Message = "Lease expired, VMs kept: {Reason}")]
+    private static partial void LogKeep(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2602, Level = LogLevel.Error, Message = "Isolation check failed; retrying")]
+    private static partial void LogCheckFailed(ILogger logger, Exception ex);
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using HaWitness.Cluster.Raft;
+using HaWitness.Core.Journal;
+using HaWitness.Hypervisors;
+
+namespace HaWitness.Agent.Runtime.Isolation;
+
+/// <summary>
+/// The isolation response: powers this host's HA VMs off (hard, or a guest shutdown bounded by
+/// T_off then hard, or nothing), journals it locally with its evidence, and starts a new generation
+/// so that nothing runs here again before the leader has re-admitted the host.
+/// </summary>
+public sealed partial class SelfFencer
+{
+    private readonly AgentState _state;
+    private readonly RaftNode _node;
+    private readonly IHypervisorDriver _driver;
+    private readonly JournalStore _journal;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _once = new(1, 1);
+
+    /// <summary>Creates the fencer.</summary>
+    public SelfFencer(AgentState state, RaftNode node, IHypervisorDriver driver, JournalStore journal, ILogger<SelfFencer> logger)
+    {
+        _state = state;
+        _node = node;
+        _driver = driver;
+        _journal = journal;
+        _logger = logger;
+    }
+
+    /// <summary>Fences this host now. Idempotent while already fenced.</summary>
+    public async Task FenceAsync(string reason, JsonObject evidence, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(evidence);
+        await _once.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_state.SelfFenced)
+            {
+                return;
+            }
+
+            string oldGeneration = _state.Generation;
+            _state.MarkSelfFenced(); // stops the reconciler from starting anything, first
+            var started = Stopwatch.StartNew();
+            string me = _state.Options.Name;
+            string response = _state.Options.IsolationResponse;
+            var bound = TimeSpan.FromMilliseconds(_state.Options.PowerOffBoundMs);
+            var listed = await _driver.ListAsync(ct).ConfigureAwait(false);
+            var running = listed.IsOk
+                ? listed.Value.Where(v => v.State is VmPowerState.Running or VmPowerState.Starting or VmPowerState.Paused).ToList()
+                : [];
+            var view = _node.View;
+            var ha = running.Where(v => view.Vms.TryGetValue(v.Vm.Name, out var e) && e.Ha && e.Host == me).ToList();
+            var off = new JsonArray();
+            var failed = new JsonArray();
+            if (response != "none")
+            {
+                await Task.WhenAll(ha.Select(async vm =>
+                {
+                    var r = response == "shutdown"
+                        ? await SoftThenHardAsync(vm.Vm, bound, ct).ConfigureAwait(false)
+                        : await _driver.PowerOffAsync(vm.Vm, PowerOffMode.Hard, ct).ConfigureAwait(false);
+                    lock (off)
+                    {
+                        if (r.IsOk)
+                        {
+                            off.Add((JsonNode?)JsonValue.Create(vm.Vm.Name));
+                        }
+                        else
+                        {
+                            failed.Add((JsonNode?)JsonValue.Create($"{vm.Vm.Name}: {r.Error}"));
+                        }
+                    }
+                })).ConfigureAwait(false);
+            }
+
+            long ms = started.ElapsedMilliseconds;
+            evidence["reason"] = reason;
+            evidence["isolationResponse"] = response;
+            evidence["generation"] = oldGeneration;
+            evidence["newGeneration"] = _state.Generation;
+            evidence["poweredOff"] = off;
+            evidence["failed"] = failed;
+            evidence["keptRunning"] = new JsonArray([.. running.Except(ha).Select(v => (JsonNode)v.Vm.Name)]);
+            evidence["durationMs"] = ms;
+            evidence["powerOffBoundMs"] = (long)bound.TotalMilliseconds;
+            evidence["withinBound"] = ms <= bound.TotalMilliseconds;
+            _journal.Append(new NewDecision("SelfFence", Subjects.Host(me),
+                failed.Count == 0 && ms <= bound.TotalMilliseconds ? Outcome.Succeeded : Outcome.Failed, evidence));
+            LogFenced(_logger, reason, off.Count, failed.Count, ms);
+        }
+        finally
+        {
+            _once.Release();
+        }
+    }
+
+    private async Task<HvResult> SoftThenHardAsync(VmRef vm, TimeSpan bound, CancellationToken ct)
+    {
+        // Ask the guest, wait for it to be off for most of the bound, then pull the plug.
+        var until = _state.Time.GetUtcNow() + bound * 0.7;
+        var asked = await _driver.PowerOffAsync(vm, PowerOffMode.Soft, ct).ConfigureAwait(false);
+        while (asked.IsOk && _state.Time.GetUtcNow() < until)
+        {
+            var listed = await _driver.ListAsync(ct).ConfigureAwait(false);
+            if (listed.IsOk && !listed.Value.Any(v => v.Vm.Name == vm.Name && v.State is not (VmPowerState.Off or VmPowerState.Crashed)))
+            {
+                return HvResult.Ok;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _state.Time, ct).ConfigureAwait(false);
+        }
+
+        return await _driver.PowerOffAsync(vm, PowerOffMode.Hard, ct).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 2600, Level = LogLevel.Critical, Message = "SELF-FENCED: {Reason}; {Off} HA VMs powered off, {Failed} failed, in {Ms} ms")]
+    private static partial void LogFenced(ILogger logger, string reason, int off, int failed, long ms);
+}

@@ -1,0 +1,88 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using HaWitness.Cluster.Join;
+
+namespace HaWitness.Agent.Runtime.Joining;
+
+/// <summary>The agent's HTTP client for the appliance's agent API. Failures come back as values.</summary>
+public sealed class ApplianceClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    /// <summary>Talks to the appliance at <paramref name="witness"/>.</summary>
+    public ApplianceClient(Uri witness)
+    {
+        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = witness,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    /// <summary>POST /api/v1/agents/join.</summary>
+    public Task<ApiResult<JoinResponse>> JoinAsync(JoinRequest request, TimeSpan timeout, CancellationToken ct) =>
+        PostAsync("/api/v1/agents/join", request, AgentApiJson.Default.JoinRequest, AgentApiJson.Default.JoinResponse, null, timeout, ct);
+
+    /// <summary>POST /api/v1/agents/admit.</summary>
+    public Task<ApiResult<AdmitResponse>> AdmitAsync(AdmitRequest request, string memberKey, TimeSpan timeout, CancellationToken ct) =>
+        PostAsync("/api/v1/agents/admit", request, AgentApiJson.Default.AdmitRequest, AgentApiJson.Default.AdmitResponse, memberKey, timeout, ct);
+
+    /// <summary>POST /api/v1/agents/heartbeat.</summary>
+    public Task<ApiResult<HeartbeatResponse>> HeartbeatAsync(HeartbeatRequest request, string memberKey, TimeSpan timeout, CancellationToken ct) =>
+        PostAsync("/api/v1/agents/heartbeat", request, AgentApiJson.Default.HeartbeatRequest, AgentApiJson.Default.HeartbeatResponse, memberKey, timeout, ct);
+
+    /// <inheritdoc />
+    public void Dispose() => _http.Dispose();
+
+    private async Task<ApiResult<TRes>> PostAsync<TReq, TRes>(string path, TReq body, JsonTypeInfo<TReq> reqType, JsonTypeInfo<TRes> resType,
+        string? bearer, TimeSpan timeout, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, reqType) };
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        try
+        {
+            using var response = await _http.SendAsync(request, cts.Token).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                var value = await response.Content.ReadFromJsonAsync(resType, cts.Token).ConfigureAwait(false);
+                return value is null ? ApiResult<TRes>.Fail(502, "empty", "empty answer") : ApiResult<TRes>.Ok(value);
+            }
+
+            string text = await response.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
+            string error = "http_" + (int)response.StatusCode;
+            string message = text;
+            try
+            {
+                using var doc = JsonDocument.Parse(text);
+                error = doc.RootElement.GetProperty("error").GetString() ?? error;
+                message = doc.RootElement.GetProperty("message").GetString() ?? message;
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                // Not our error body: keep the raw text.
+            }
+
+            return ApiResult<TRes>.Fail((int)response.StatusCode, error, message);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ApiResult<TRes>.Fail(0, "timeout", $"no answer from the appliance within {timeout.TotalMilliseconds:F0} ms");
+        }
+        catch (HttpRequestException ex)
+        {
+            return ApiResult<TRes>.Fail(0, "unreachable", ex.Message);
+        }
+        catch (JsonException ex)
+        {
+            return ApiResult<TRes>.Fail(502, "bad_answer", ex.Message);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using HaWitness.Cluster;
+using HaWitness.Cluster.Join;
+using HaWitness.Cluster.Leases;
+using HaWitness.Cluster.Quorum;
+using HaWitness.Cluster.Raft;
+using HaWitness.Cluster.Security;
+using HaWitness.Cluster.State;
+using HaWitness.Core.Configuration;
+using HaWitness.Core.Journal;
+using HaWitness.Core.Status;
+using HaWitness.Core.Storage;
+
+namespace HaWitness.Appliance;
+
+/// <summary>
+/// The appliance's consensus layer: cluster CA, its own Raft member (leader-eligible, cold start
+/// on first run), leases, joins and heartbeats, and the leader's duties loop.
+/// </summary>
+internal static class ClusterServices
+{
+    public static async Task<RaftNode> StartRaftAsync(ApplianceOptions options, DataDirectory dataDir, ClusterCa ca, ClusterState state, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var endPoint = IPEndPoint.Parse(options.Raft);
+        string identityDir = dataDir.File("raft-identity");
+        Directory.CreateDirectory(identityDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var identity = MemberIdentity.LoadOrCreate(identityDir);
+        using (var own = ca.Issue(identity.CreateSigningRequestPem("appliance"), "appliance", endPoint.Address))
+        {
+            identity.SaveCertificates(own.ExportCertificatePem(), ca.CertificatePem);
+        }
+
+        return await RaftNode.StartAsync(new RaftNodeOptions
+        {
+            Directory = dataDir.File("raft"),
+            EndPoint = endPoint,
+            LeaderEligible = true,
+            ColdStart = true,
+            Certificate = identity.Certificate(),
+            ClusterCa = identity.ClusterCa(),
+        }, loggers, state, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static void Register(IServiceCollection services, ApplianceOptions options, DataDirectory dataDir, ClusterCa ca, RaftNode node)
+    {
+        services.AddSingleton(ca);
+        services.AddSingleton(node);
+        services.AddSingleton<ICommandLog>(node);
+        services.AddSingleton<IMembership>(node);
+        services.AddSingleton(options.Lease);
+        services.AddSingleton(new JoinToken(dataDir.Path));
+        services.AddSingleton(new MemberKeys(dataDir.Path));
+        services.AddSingleton(sp => new HostLeaseTracker(options.Lease, sp.GetRequiredService<TimeProvider>(), () => node.View));
+        services.AddSingleton<IHostLiveness>(sp => sp.GetRequiredService<HostLeaseTracker>());
+        services.AddSingleton(new VmPolicy(options.DefaultHa, Enum.Parse<VmPriority>(options.DefaultPriority, ignoreCase: true)));
+        services.AddSingleton<LeaderDuties>();
+        services.AddSingleton(sp => new JoinService(
+            sp.GetRequiredService<JoinToken>(), sp.GetRequiredService<MemberKeys>(), ca, node, node,
+            sp.GetRequiredService<JournalStore>(), options.Lease, options.Raft, () => node.IsLeader,
+            sp.GetRequiredService<ILogger<JoinService>>()));
+        services.AddSingleton(sp => new HeartbeatService(
+            sp.GetRequiredService<MemberKeys>(), node, sp.GetRequiredService<HostLeaseTracker>(), () => node.IsLeader,
+            () => (node.Term, node.Leader?.ToString() ?? string.Empty, node.AppliedIndex)));
+        services.AddSingleton<QuorumView>();
+        services.AddSingleton<IClusterView>(sp => sp.GetRequiredService<QuorumView>());
+        services.AddSingleton(sp => new StateJournaler(sp.GetRequiredService<JournalStore>(), node.State));
+        services.AddHostedService<LeaderLoop>();
+    }
+}

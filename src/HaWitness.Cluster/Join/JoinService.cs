@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using HaWitness.Cluster.Security;
+using HaWitness.Cluster.State;
+using HaWitness.Core.Configuration;
+using HaWitness.Core.Journal;
+
+namespace HaWitness.Cluster.Join;
+
+/// <summary>
+/// The leader's side of auto-registration: <see cref="Join"/> checks the token and the facts and
+/// issues the member certificate; <see cref="AdmitAsync"/> adds the agent's Raft member as a voter
+/// and commits the host's registration. Every refusal is journaled and changes nothing.
+/// </summary>
+public sealed partial class JoinService
+{
+    private readonly JoinToken _token;
+    private readonly MemberKeys _keys;
+    private readonly ClusterCa _ca;
+    private readonly ICommandLog _log;
+    private readonly IMembership _membership;
+    private readonly JournalStore _journal;
+    private readonly LeaseOptions _lease;
+    private readonly string _applianceRaft;
+    private readonly Func<bool> _isLeader;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, (JoinRequest Request, string Identity)> _pending = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the service.</summary>
+    public JoinService(JoinToken token, MemberKeys keys, ClusterCa ca, ICommandLog log, IMembership membership, JournalStore journal,
+        LeaseOptions lease, string applianceRaft, Func<bool> isLeader, ILogger<JoinService> logger)
+    {
+        _token = token;
+        _keys = keys;
+        _ca = ca;
+        _log = log;
+        _membership = membership;
+        _journal = journal;
+        _lease = lease;
+        _applianceRaft = applianceRaft;
+        _isLeader = isLeader;
+        _logger = logger;
+    }
+
+    /// <summary>Handles <c>POST /api/v1/agents/join</c>.</summary>
+    public ApiResult<JoinResponse> Join(JoinRequest request, string remote)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string who = Printable(request.Name);
+        if (request.Token is not { Length: <= 256 } || !_token.Verify(request.Token))
+        {
+            Refuse(who, remote, "wrong join token");
+            return ApiResult<JoinResponse>.Fail(401, "bad_token", "the join token is wrong (print it on the appliance with `hawitness join-token`)");
+        }
+
+        if (JoinValidation.Check(request) is { } problem)
+        {
+            Refuse(who, remote, "invalid request: " + problem);
+            return ApiResult<JoinResponse>.Fail(400, "invalid_field", problem);
+        }
+
+        if (!_isLeader())
+        {
+            return ApiResult<JoinResponse>.Fail(503, "not_leader", "this appliance is not the Raft leader (no quorum?); retry later");
+        }
+
+        X509Result issued;
+        try
+        {
+            issued = IssueCertificate(request);
+        }
+        catch (CryptographicException ex)
+        {
+            Refuse(who, remote, "bad signing request: " + ex.Message);
+            return ApiResult<JoinResponse>.Fail(400, "invalid_field", "csrPem: not a valid, self-signed PKCS#10 request");
+        }
+
+        var view = _log.View;
+        if (view.RevokedIdentities.Contains(issued.Identity))
+        {
+            Refuse(who, remote, "identity revoked");
+            return ApiResult<JoinResponse>.Fail(403, "revoked", $"this agent's identity was revoked (host {request.Name} was removed); give it a new key");
+        }
+
+        if (view.Hosts.TryGetValue(request.Name, out var existing) && existing.Phase != HostPhase.Removed && existing.Identity != issued.Identity)
+        {
+            Refuse(who, remote, $"host name taken by another identity ({existing.Identity[..12]})");
+            return ApiResult<JoinResponse>.Fail(409, "name_taken", $"host name {request.Name} is registered to another machine (another key); remove that host first or choose another name");
+        }
+
+        if (view.Hosts.Values.FirstOrDefault(h => h.Phase != HostPhase.Removed && h.Name != request.Name && h.RaftEndpoint == request.RaftEndpoint) is { } clash)
+        {
+            Refuse(who, remote, $"Raft endpoint {request.RaftEndpoint} belongs to {clash.Name}");
+            return ApiResult<JoinResponse>.Fail(409, "endpoint_taken", $"raftEndpoint {request.RaftEndpoint} belongs to host {clash.Name}");
+        }
+
+        _pending[request.Name] = (request, issued.Identity);
+        string caPem = _ca.CertificatePem;
+        string token = _token.GetOrCreate();
+        var o = _lease;
+        return ApiResult<JoinResponse>.Ok(new JoinResponse(
+            issued.Pem,
+            caPem,
+            MemberKeys.Prove(token, caPem + issued.Pem),
+            _keys.KeyFor(request.Name, issued.Identity),
+            issued.Identity,
+            _applianceRaft,
+            new LeaseTimings(o.HeartbeatMs, o.LeaseMs, o.HeartbeatTimeoutMs, o.ProbeIntervalMs, o.ProbeTimeoutMs, o.DriftBound, o.MarginMs, o.SuspectAfterMs)));
+    }
+
+    /// <summary>Handles <c>POST /api/v1/agents/admit</c> (authenticated with the member key from the join).</summary>
+    public async Task<ApiResult<AdmitResponse>> AdmitAsync(AdmitRequest request, string? memberKey, string remote, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Name is null || !_pending.TryGetValue(request.Name, out var pending))
+        {
+            return ApiResult<AdmitResponse>.Fail(409, "join_first", "no pending join for this name: call POST /api/v1/agents/join first");
+        }
+
+        if (!_keys.Verify(request.Name, pending.Identity, memberKey))
+        {
+            Refuse(Printable(request.Name), remote, "admit with a wrong member key");
+            return ApiResult<AdmitResponse>.Fail(401, "bad_member_key", "the member key is wrong");
+        }
+
+        var join = pending.Request;
+        if (request.Generation != join.Generation)
+        {
+            return ApiResult<AdmitResponse>.Fail(409, "generation_mismatch", "the generation differs from the join's: join again");
+        }
+
+        try
+        {
+            if (!await _membership.AddMemberAsync(IPEndPoint.Parse(join.RaftEndpoint), cancellationToken).ConfigureAwait(false))
+            {
+                return ApiResult<AdmitResponse>.Fail(502, "raft_unreachable",
+                    $"could not add the Raft member {join.RaftEndpoint}: unreachable, or its mutual TLS was refused");
+            }
+
+            var commit = await _log.ProposeAsync(new RegisterHost(join.Name, join.RaftEndpoint, join.ProbeEndpoint, join.InitiatorIqn,
+                join.Hypervisor, join.Cpus, join.MemoryMb, join.Generation, pending.Identity, join.PowerOffBoundMs), cancellationToken).ConfigureAwait(false);
+            if (!commit.Result.Applied)
+            {
+                Refuse(join.Name, remote, "registration rejected: " + commit.Result.Reason);
+                return ApiResult<AdmitResponse>.Fail(409, "rejected", commit.Result.Reason ?? "rejected");
+            }
+
+            _pending.TryRemove(request.Name, out _);
+            var host = _log.View.Hosts[join.Name];
+            _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Host(join.Name), Outcome.Succeeded, new JsonObject
+            {
+                ["index"] = commit.Index,
+                ["generation"] = join.Generation,
+                ["raftEndpoint"] = join.RaftEndpoint,
+                ["initiatorIqn"] = join.InitiatorIqn,
+                ["hypervisor"] = join.Hypervisor,
+                ["cpus"] = join.Cpus,
+                ["memoryMb"] = join.MemoryMb,
+                ["identity"] = pending.Identity,
+                ["phase"] = host.Phase.ToString(),
+                ["remote"] = remote,
+            }));
+            LogAdmitted(_logger, join.Name, join.Generation, commit.Index);
+            return ApiResult<AdmitResponse>.Ok(new AdmitResponse(commit.Index, host.Phase.ToString()));
+        }
+        catch (NotLeaderException)
+        {
+            return ApiResult<AdmitResponse>.Fail(503, "not_leader", "this appliance lost leadership; retry later");
+        }
+    }
+
+    private X509Result IssueCertificate(JoinRequest request)
+    {
+        var ep = IPEndPoint.Parse(request.RaftEndpoint);
+        using var cert = _ca.Issue(request.CsrPem, request.Name, ep.Address);
+        return new X509Result(cert.ExportCertificatePem(), Pem.Identity(cert));
+    }
+
+    private void Refuse(string who, string remote, string why)
+    {
+        LogRefused(_logger, who, remote, why);
+        _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Agent(who), Outcome.Refused,
+            new JsonObject { ["reason"] = why, ["remote"] = remote }));
+    }
+
+    /// <summary>A name safe to journal even when it failed validation.</summary>
+    private static string Printable(string? name) =>
+        string.IsNullOrEmpty(name) ? "(none)" : new string([.. name.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '?')]);
+
+    private readonly record struct X509Result(string Pem, string Identity);
+
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Join of {Name} from {Remote} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string name, string remote, string reason);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Host {Name} admitted (generation {Generation}) at index {Index}")]
+    private static partial void LogAdmitted(ILogger logger, string name, string generation, long index);
+}

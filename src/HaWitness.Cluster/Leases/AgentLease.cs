@@ -1,0 +1,115 @@
+using HaWitness.Core.Configuration;
+
+namespace HaWitness.Cluster.Leases;
+
+/// <summary>
+/// The agent's lease, on its own monotonic clock: an acknowledged heartbeat extends it to
+/// (send time + L). Counting from the send time, never from the answer's arrival, keeps the
+/// agent's reference point causally before the appliance's receipt of the same heartbeat.
+/// Acknowledgements later than <see cref="LeaseOptions.HeartbeatTimeoutMs"/> are ignored, which
+/// is what lets the appliance bound how long a peer's lease still holds.
+/// </summary>
+public sealed class AgentLease
+{
+    private readonly LeaseOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<long, long> _sent = [];
+    private long _nextSeq = 1;
+    private long _expiresAt = long.MinValue;
+    private bool _everHeld;
+
+    /// <summary>Creates a lease that has not been granted yet.</summary>
+    public AgentLease(LeaseOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>Whether a lease was ever granted (false right after start).</summary>
+    public bool EverHeld
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _everHeld;
+            }
+        }
+    }
+
+    /// <summary>Records a heartbeat about to be sent; returns its sequence number.</summary>
+    public long BeginHeartbeat()
+    {
+        lock (_lock)
+        {
+            long seq = _nextSeq++;
+            _sent[seq] = _time.GetTimestamp();
+            // Forget heartbeats that can no longer be acknowledged in time.
+            if (_sent.Count > 64)
+            {
+                foreach (var old in _sent.Keys.Where(k => k < seq - 32).ToList())
+                {
+                    _sent.Remove(old);
+                }
+            }
+
+            return seq;
+        }
+    }
+
+    /// <summary>
+    /// An acknowledgement from the leader arrived for heartbeat <paramref name="seq"/>. Returns
+    /// false (and changes nothing) if it came too late or for an unknown heartbeat.
+    /// </summary>
+    public bool Acknowledge(long seq)
+    {
+        lock (_lock)
+        {
+            if (!_sent.Remove(seq, out long sentAt))
+            {
+                return false;
+            }
+
+            if (_time.GetElapsedTime(sentAt) > TimeSpan.FromMilliseconds(_options.HeartbeatTimeoutMs))
+            {
+                return false;
+            }
+
+            long expires = sentAt + (long)(_options.LeaseMs / 1000.0 * _time.TimestampFrequency);
+            _expiresAt = Math.Max(_expiresAt, expires);
+            _everHeld = true;
+            return true;
+        }
+    }
+
+    /// <summary>Drops the lease at once (after self-fencing, or when the leader says we are failed).</summary>
+    public void Revoke()
+    {
+        lock (_lock)
+        {
+            _expiresAt = long.MinValue;
+        }
+    }
+
+    /// <summary>True while the lease holds.</summary>
+    public bool IsValid => Remaining > TimeSpan.Zero;
+
+    /// <summary>Time left on the lease (zero or negative when expired).</summary>
+    public TimeSpan Remaining
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_expiresAt == long.MinValue)
+                {
+                    return TimeSpan.Zero;
+                }
+
+                long now = _time.GetTimestamp();
+                return TimeSpan.FromSeconds((double)(_expiresAt - now) / _time.TimestampFrequency);
+            }
+        }
+    }
+}

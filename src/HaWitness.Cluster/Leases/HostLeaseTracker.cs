@@ -1,0 +1,243 @@
+using HaWitness.Cluster.State;
+using HaWitness.Core.Configuration;
+
+namespace HaWitness.Cluster.Leases;
+
+/// <summary>
+/// The leader's view of host liveness, on its own clock: when it last received each host's
+/// heartbeat, whether it hears a majority of voters (heartbeat quorum), and from that when it may
+/// act on a silent host. Everything is reset when leadership is gained: a new leader has heard
+/// nobody yet, and counts every host from that moment (conservatively late).
+/// </summary>
+public sealed class HostLeaseTracker : IHostLiveness
+{
+    private readonly LeaseOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<ClusterView> _view;
+    private readonly int _appliances;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, DateTimeOffset> _lastHeard = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _heardSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _leasedUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Host, long Seq), DateTimeOffset> _received = [];
+    private readonly Dictionary<string, HostReport> _reports = new(StringComparer.Ordinal);
+    private DateTimeOffset? _leaderSince;
+
+    /// <summary>Creates the tracker. <paramref name="appliances"/> = leader-eligible voters (usually 1).</summary>
+    public HostLeaseTracker(LeaseOptions options, TimeProvider time, Func<ClusterView> view, int appliances = 1)
+    {
+        _options = options;
+        _time = time;
+        _view = view;
+        _appliances = appliances;
+    }
+
+    /// <summary>When this node became leader, or null when it is not.</summary>
+    public DateTimeOffset? LeaderSince
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _leaderSince;
+            }
+        }
+    }
+
+    /// <summary>This node became leader: forget everything heard before.</summary>
+    public void LeadershipGained()
+    {
+        lock (_lock)
+        {
+            _lastHeard.Clear();
+            _heardSince.Clear();
+            _leasedUntil.Clear();
+            _received.Clear();
+            _reports.Clear();
+            _leaderSince = _time.GetUtcNow();
+        }
+    }
+
+    /// <summary>This node lost leadership: it may act on nothing.</summary>
+    public void LeadershipLost()
+    {
+        lock (_lock)
+        {
+            _leaderSince = null;
+        }
+    }
+
+    /// <summary>A heartbeat arrived (the caller acknowledges it only while leader).</summary>
+    public void Heartbeat(HostReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            _received[(report.Host, report.Seq)] = now;
+            // The agent accepted the acknowledgement of heartbeat AckedSeq (received at r): its
+            // lease holds until at least r + PeerLeaseHeld. Receipt alone proves nothing, since
+            // the acknowledgement may have arrived too late to count.
+            if (report.AckedSeq > 0 && _received.TryGetValue((report.Host, report.AckedSeq), out var r))
+            {
+                var until = r + LeaseMath.PeerLeaseHeld(_options);
+                bool continuous = _leasedUntil.TryGetValue(report.Host, out var previous) && now < previous;
+                if (!continuous)
+                {
+                    // Leased from no later than now (it accepted the ack before sending this).
+                    _heardSince[report.Host] = now;
+                }
+
+                if (!continuous || until > previous)
+                {
+                    _leasedUntil[report.Host] = until;
+                }
+            }
+
+            if (_received.Count > 4096)
+            {
+                var cutoff = now - TimeSpan.FromMilliseconds(_options.LeaseMs * 4);
+                foreach (var key in _received.Where(kv => kv.Value < cutoff).Select(kv => kv.Key).ToList())
+                {
+                    _received.Remove(key);
+                }
+            }
+
+            _lastHeard[report.Host] = now;
+            _reports[report.Host] = report with { ReceivedAt = now };
+        }
+    }
+
+    /// <summary>When the host was last heard in this leadership (null: never).</summary>
+    public DateTimeOffset? LastHeard(string host)
+    {
+        lock (_lock)
+        {
+            return _lastHeard.TryGetValue(host, out var t) ? t : null;
+        }
+    }
+
+    /// <summary>How long the host has been silent, counted from the later of its last heartbeat and the start of this leadership.</summary>
+    public TimeSpan? Silence(string host)
+    {
+        lock (_lock)
+        {
+            if (_leaderSince is not { } since)
+            {
+                return null;
+            }
+
+            var from = _lastHeard.TryGetValue(host, out var t) && t > since ? t : since;
+            return _time.GetUtcNow() - from;
+        }
+    }
+
+    /// <summary>Voters (appliances + voting hosts) and how many of them are heard now.</summary>
+    public (int Voters, int Heard) Quorum()
+    {
+        lock (_lock)
+        {
+            return Count();
+        }
+    }
+
+    /// <inheritdoc />
+    public bool HasHeartbeatQuorum
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return QuorumSince() is not null;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public DateTimeOffset? SafeToActAt(string host)
+    {
+        lock (_lock)
+        {
+            if (QuorumSince() is not { } quorumSince || _leaderSince is not { } leaderSince)
+            {
+                return null;
+            }
+
+            int powerOff = _view().Hosts.TryGetValue(host, out var h) ? h.PowerOffBoundMs : 0;
+            var heard = _lastHeard.TryGetValue(host, out var t) && t > leaderSince ? t : leaderSince;
+            var afterHeartbeat = heard + LeaseMath.SafeAfterHeartbeat(_options, powerOff);
+            var afterQuorum = quorumSince + LeaseMath.SafeAfterQuorum(_options, powerOff);
+            return afterHeartbeat > afterQuorum ? afterHeartbeat : afterQuorum;
+        }
+    }
+
+    /// <inheritdoc />
+    public HostReport? LastReport(string host)
+    {
+        lock (_lock)
+        {
+            return _reports.TryGetValue(host, out var r) ? r : null;
+        }
+    }
+
+    private (int Voters, int Heard) Count()
+    {
+        var now = _time.GetUtcNow();
+        int voters = _appliances;
+        int heard = _leaderSince is null ? 0 : 1;
+        foreach (var h in _view().Hosts.Values)
+        {
+            if (!h.Voter || h.Phase == HostPhase.Removed)
+            {
+                continue;
+            }
+
+            voters++;
+            if (_leasedUntil.TryGetValue(h.Name, out var until) && now < until)
+            {
+                heard++;
+            }
+        }
+
+        return (voters, heard);
+    }
+
+    /// <summary>
+    /// Since when a majority of voters has been heard without a break, or null without quorum.
+    /// The majority taken is the one heard longest among those heard now: a true continuous
+    /// majority may have started earlier with other members, so this errs late, the safe side.
+    /// </summary>
+    private DateTimeOffset? QuorumSince()
+    {
+        if (_leaderSince is not { } leaderSince)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        var since = new List<DateTimeOffset> { leaderSince };
+        int voters = _appliances;
+        foreach (var h in _view().Hosts.Values)
+        {
+            if (!h.Voter || h.Phase == HostPhase.Removed)
+            {
+                continue;
+            }
+
+            voters++;
+            if (_leasedUntil.TryGetValue(h.Name, out var until) && now < until)
+            {
+                since.Add(_heardSince[h.Name]);
+            }
+        }
+
+        int majority = voters / 2 + 1;
+        if (since.Count < majority)
+        {
+            return null;
+        }
+
+        since.Sort();
+        return since[majority - 1];
+    }
+}

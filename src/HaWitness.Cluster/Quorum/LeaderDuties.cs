@@ -1,0 +1,247 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using HaWitness.Cluster.Leases;
+using HaWitness.Cluster.State;
+using HaWitness.Core.Configuration;
+using HaWitness.Core.Journal;
+
+namespace HaWitness.Cluster.Quorum;
+
+/// <summary>
+/// What the leader does on its own clock, every tick: suspect silent hosts (journaled once per
+/// silence), commit <c>HostFailed</c> once a host's lease has surely expired and a heartbeat
+/// quorum exists, and shrink the voter set (dynamic quorum) once a failed host is surely off.
+/// Each step is idempotent: a tick after a crash or a lost leadership redoes only what is missing.
+/// </summary>
+public sealed partial class LeaderDuties
+{
+    private readonly ICommandLog _log;
+    private readonly IMembership _membership;
+    private readonly HostLeaseTracker _tracker;
+    private readonly JournalStore _journal;
+    private readonly LeaseOptions _lease;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly HashSet<string> _suspected = new(StringComparer.Ordinal);
+    private readonly VmPolicy _policy;
+    private bool _quorumLost;
+
+    /// <summary>Creates the duties.</summary>
+    public LeaderDuties(ICommandLog log, IMembership membership, HostLeaseTracker tracker, JournalStore journal, LeaseOptions lease, VmPolicy policy, TimeProvider time, ILogger<LeaderDuties> logger)
+    {
+        _policy = policy;
+        _log = log;
+        _membership = membership;
+        _tracker = tracker;
+        _journal = journal;
+        _lease = lease;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Hosts currently suspected (silent past SuspectAfterMs, not yet failed).</summary>
+    public IReadOnlyCollection<string> Suspected
+    {
+        get
+        {
+            lock (_suspected)
+            {
+                return [.. _suspected];
+            }
+        }
+    }
+
+    /// <summary>Leadership was gained: forget local suspicions (the tracker starts over too).</summary>
+    public void Reset()
+    {
+        lock (_suspected)
+        {
+            _suspected.Clear();
+        }
+
+        _quorumLost = false;
+    }
+
+    /// <summary>One pass. Call it every ~100 ms while leader.</summary>
+    public async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var view = _log.View;
+        var (voters, heard) = _tracker.Quorum();
+        bool quorum = _tracker.HasHeartbeatQuorum;
+        if (!quorum && !_quorumLost && voters > 1)
+        {
+            _quorumLost = true;
+            _journal.RecordEvent("QuorumLost", Subjects.Cluster, $"hears {heard} of {voters} voters; a majority is {voters / 2 + 1}: no failover decisions until it is back");
+            LogQuorum(_logger, false, heard, voters);
+        }
+        else if (quorum && _quorumLost)
+        {
+            _quorumLost = false;
+            _journal.RecordEvent("QuorumRegained", Subjects.Cluster, $"hears {heard} of {voters} voters");
+            LogQuorum(_logger, true, heard, voters);
+        }
+
+        foreach (var host in view.Hosts.Values)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (host.Phase == HostPhase.Active && !host.Maintenance)
+            {
+                await WatchActiveHostAsync(host, quorum, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (host.Phase == HostPhase.Active && !host.Fenced)
+            {
+                await AdoptReportedVmsAsync(host, view, cancellationToken).ConfigureAwait(false);
+            }
+            else if (host.Phase == HostPhase.Failed && host.Voter && host.Generation == host.FailedGeneration)
+            {
+                // Only the incarnation that failed leaves; a re-registered generation stays a voter.
+                await ShrinkVotersAsync(host, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WatchActiveHostAsync(HostEntry host, bool quorum, CancellationToken cancellationToken)
+    {
+        var report = _tracker.LastReport(host.Name);
+        if (report is { SelfFenced: true } && report.Generation == host.Generation && quorum)
+        {
+            await FailAsync(host, "the agent reports it fenced itself (its VMs are off)", new JsonObject { ["selfFenced"] = true }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (_tracker.Silence(host.Name) is not { } silence)
+        {
+            return;
+        }
+
+        bool wasSuspected;
+        lock (_suspected)
+        {
+            wasSuspected = _suspected.Contains(host.Name);
+        }
+
+        if (silence < TimeSpan.FromMilliseconds(_lease.SuspectAfterMs))
+        {
+            if (wasSuspected)
+            {
+                lock (_suspected)
+                {
+                    _suspected.Remove(host.Name);
+                }
+
+                _journal.RecordEvent("HostHeardAgain", Subjects.Host(host.Name), "heartbeats resumed", "suspect", "online");
+            }
+
+            return;
+        }
+
+        var last = _tracker.LastHeard(host.Name);
+        var evidence = new JsonObject
+        {
+            ["silenceMs"] = (long)silence.TotalMilliseconds,
+            ["lastHeartbeat"] = last?.ToString("O"),
+            ["leaderSince"] = _tracker.LeaderSince?.ToString("O"),
+            ["leaseMs"] = _lease.LeaseMs,
+            ["heartbeatMs"] = _lease.HeartbeatMs,
+        };
+        if (!wasSuspected)
+        {
+            lock (_suspected)
+            {
+                _suspected.Add(host.Name);
+            }
+
+            _journal.Append(new NewDecision(DecisionKinds.HostSuspected, Subjects.Host(host.Name), Outcome.Decided, evidence.DeepClone().AsObject()));
+            LogSuspected(_logger, host.Name, (long)silence.TotalMilliseconds);
+        }
+
+        var failedAfter = LeaseMath.FailedAfter(_lease);
+        if (silence >= failedAfter && quorum)
+        {
+            evidence["failedAfterMs"] = (long)failedAfter.TotalMilliseconds;
+            var (voters, heard) = _tracker.Quorum();
+            evidence["voters"] = voters;
+            evidence["heard"] = heard;
+            await FailAsync(host, $"silent for {(long)silence.TotalMilliseconds} ms: its lease surely expired (bound {(long)failedAfter.TotalMilliseconds} ms)", evidence, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FailAsync(HostEntry host, string reason, JsonObject evidence, CancellationToken cancellationToken)
+    {
+        var commit = await _log.ProposeAsync(new HostFailed(host.Name, host.Generation, reason), cancellationToken).ConfigureAwait(false);
+        evidence["index"] = commit.Index;
+        evidence["generation"] = host.Generation;
+        _journal.Append(new NewDecision(DecisionKinds.HostFailed, Subjects.Host(host.Name),
+            commit.Result.Applied ? Outcome.Succeeded : Outcome.NoOp, evidence));
+        lock (_suspected)
+        {
+            _suspected.Remove(host.Name);
+        }
+
+        LogFailed(_logger, host.Name, reason, commit.Index);
+    }
+
+    /// <summary>VMs an agent reports that the state does not know yet become HA-protected by the default policy.</summary>
+    private async Task AdoptReportedVmsAsync(HostEntry host, ClusterView view, CancellationToken cancellationToken)
+    {
+        if (_tracker.LastReport(host.Name) is not { } report || report.Generation != host.Generation)
+        {
+            return;
+        }
+
+        foreach (var vm in report.Vms.Where(v => !view.Vms.ContainsKey(v.Name) && HaWitness.Core.Configuration.Names.IsValidVmName(v.Name)))
+        {
+            var commit = await _log.ProposeAsync(new AddVm(vm.Name, host.Name, vm.Running, _policy.Ha, _policy.Priority, _policy.Cpus, _policy.MemoryMb, vm.Definition), cancellationToken).ConfigureAwait(false);
+            if (commit.Result.Applied)
+            {
+                _journal.Append(new NewDecision("VmAdopted", Subjects.Vm(vm.Name), Outcome.Succeeded, new JsonObject
+                {
+                    ["host"] = host.Name,
+                    ["running"] = vm.Running,
+                    ["ha"] = _policy.Ha,
+                    ["priority"] = _policy.Priority.ToString().ToLowerInvariant(),
+                    ["epoch"] = commit.Index,
+                }));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Dynamic quorum: a failed host leaves the voter set once it is surely off (fenced, or its
+    /// lease-safety time passed), so sequential failures leave the witness plus one host able to decide.
+    /// </summary>
+    private async Task ShrinkVotersAsync(HostEntry host, CancellationToken cancellationToken)
+    {
+        bool off = host.Fenced || _tracker.SafeToActAt(host.Name) is { } at && _time.GetUtcNow() >= at;
+        if (!off || !IPEndPoint.TryParse(host.RaftEndpoint, out var ep))
+        {
+            return;
+        }
+
+        if (await _membership.RemoveMemberAsync(ep, cancellationToken).ConfigureAwait(false))
+        {
+            var commit = await _log.ProposeAsync(new SetHostVoter(host.Name, false), cancellationToken).ConfigureAwait(false);
+            _journal.Append(new NewDecision("VoterRemoved", Subjects.Host(host.Name), Outcome.Succeeded, new JsonObject
+            {
+                ["raftEndpoint"] = host.RaftEndpoint,
+                ["fenced"] = host.Fenced,
+                ["index"] = commit.Index,
+                ["votersLeft"] = _log.View.Hosts.Values.Count(h => h.Voter && h.Phase != HostPhase.Removed) + 1,
+            }));
+            LogVoterRemoved(_logger, host.Name);
+        }
+    }
+
+    [LoggerMessage(EventId = 2200, Level = LogLevel.Warning, Message = "Host {Name} suspected: silent for {SilenceMs} ms")]
+    private static partial void LogSuspected(ILogger logger, string name, long silenceMs);
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Host {Name} FAILED: {Reason} (committed at index {Index})")]
+    private static partial void LogFailed(ILogger logger, string name, string reason, long index);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "Host {Name} left the voter set (dynamic quorum)")]
+    private static partial void LogVoterRemoved(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Heartbeat quorum {Has}: hears {Heard} of {Voters} voters")]
+    private static partial void LogQuorum(ILogger logger, bool has, int heard, int voters);
+}

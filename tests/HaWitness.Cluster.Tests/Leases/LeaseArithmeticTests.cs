@@ -1,0 +1,260 @@
+using HaWitness.Cluster.Leases;
+using HaWitness.Cluster.State;
+using HaWitness.Core.Configuration;
+
+namespace HaWitness.Cluster.Tests.Leases;
+
+/// <summary>
+/// The crux of split-brain safety, on fake clocks that drift: for every clock drift within the
+/// bound ρ, an isolated agent has finished powering off its VMs before the appliance may act on
+/// its failure. The real <see cref="AgentLease"/>, <see cref="SelfFencePolicy"/> and
+/// <see cref="HostLeaseTracker"/> run; only time is simulated.
+/// </summary>
+public sealed class LeaseArithmeticTests
+{
+    private const int PowerOffMs = 3000;
+
+    private static ClusterState TwoHosts()
+    {
+        var s = new ClusterState();
+        s.Apply(1, new RegisterHost("a", "127.0.0.1:7001", "127.0.0.1:7101", "iqn.2026-11.lab:a", "sim", 4, 8192, "g1", "id-a", PowerOffMs));
+        s.Apply(2, new RegisterHost("b", "127.0.0.1:7002", "127.0.0.1:7102", "iqn.2026-11.lab:b", "sim", 4, 8192, "g1", "id-b", PowerOffMs));
+        return s;
+    }
+
+    private static double Rate(Random rng, double rho) => rng.Next(3) switch
+    {
+        0 => 1 - rho,
+        1 => 1 + rho,
+        _ => 1 - rho + rng.NextDouble() * 2 * rho,
+    };
+
+    public static TheoryData<int, int, double> Settings => new()
+    {
+        { 1000, 5000, 0.01 },
+        { 500, 3000, 0.01 },
+        { 1000, 5000, 0.05 },
+        { 200, 2000, 0.0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Settings))]
+    public void IsolatedAgent_IsOffBeforeTheApplianceMayAct_ForEveryDriftWithinTheBound(int heartbeatMs, int leaseMs, double rho)
+    {
+        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, LeaseMs = leaseMs, DriftBound = rho };
+        o.Validate();
+        var rng = new Random(heartbeatMs * 31 + leaseMs);
+        double tightest = double.MaxValue;
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            var agentClock = new DriftClock(Rate(rng, rho));
+            var applianceClock = new DriftClock(Rate(rng, rho));
+            var state = TwoHosts();
+            var lease = new AgentLease(o, agentClock.Time);
+            var tracker = new HostLeaseTracker(o, applianceClock.Time, () => state.View);
+            tracker.LeadershipGained();
+
+            // b is heard all along (it keeps the appliance's heartbeat quorum).
+            double real = 0;
+            void Both(double t)
+            {
+                agentClock.At(t);
+                applianceClock.At(t);
+                real = t;
+            }
+
+            long bSeq = 0;
+            void HearB(double until)
+            {
+                for (double t = Math.Ceiling(real / heartbeatMs) * heartbeatMs; t <= until; t += heartbeatMs)
+                {
+                    Both(t);
+                    bSeq++;
+                    tracker.Heartbeat(new HostReport("b", "g1", default, 2, false, [], bSeq, bSeq - 1));
+                }
+            }
+
+            // a's last heartbeats: a few normal ones, then one with random delays; then silence.
+            double send = 10 + rng.NextDouble() * 1000;
+            int beats = 1 + rng.Next(3);
+            for (int i = 0; i < beats; i++, send = Math.Max(send + heartbeatMs, real + 0.001))
+            {
+                HearB(send);
+                Both(send);
+                long seq = lease.BeginHeartbeat();
+                double toAppliance = rng.NextDouble() * o.HeartbeatTimeoutMs;
+                double back = rng.NextDouble() * o.HeartbeatTimeoutMs * 1.2; // sometimes too late: ignored
+                HearB(send + toAppliance);
+                Both(send + toAppliance);
+                tracker.Heartbeat(new HostReport("a", "g1", default, 2, false, [], seq, 0));
+                HearB(send + toAppliance + back);
+                Both(send + toAppliance + back);
+                lease.Acknowledge(seq);
+            }
+
+            if (!lease.EverHeld)
+            {
+                continue; // every ack was late: the agent never held a lease, nothing to race
+            }
+
+            // The agent: its lease expires, its probe finds b leased (b hears the appliance),
+            // the policy says fence, and powering off takes up to PowerOffMs of its own time.
+            double expiry = real;
+            while (lease.IsValid)
+            {
+                HearB(expiry + 1);
+                expiry += 1;
+                agentClock.At(expiry);
+                applianceClock.At(expiry);
+                real = expiry;
+            }
+
+            var verdict = SelfFencePolicy.Decide(lease.IsValid, voters: 3, [new PeerAnswer("b", Reachable: true, LeaseValid: true)]);
+            Assert.True(verdict.Fence);
+            double agentOffReal = expiry + (o.ProbeTimeoutMs + PowerOffMs) / agentClock.Rate;
+
+            // The appliance: may act no earlier than SafeToActAt on its own clock.
+            HearB(expiry + 60_000);
+            var safe = tracker.SafeToActAt("a");
+            Assert.NotNull(safe);
+            double applianceActsReal = applianceClock.RealAt(safe.Value);
+            Assert.True(agentOffReal < applianceActsReal,
+                $"trial {trial}: agent (rate {agentClock.Rate}) off at {agentOffReal:F1} ms real, appliance (rate {applianceClock.Rate}) may act at {applianceActsReal:F1} ms");
+            tightest = Math.Min(tightest, applianceActsReal - agentOffReal);
+        }
+
+        // The bound is safe, and not wastefully loose: the margin δ is the smallest gap seen, give or take.
+        Assert.InRange(tightest, 0, o.MarginMs + 0.1 * leaseMs);
+    }
+
+    [Theory]
+    [MemberData(nameof(Settings))]
+    public void AgentThatKeptRunningWithoutALeader_IsOffBeforeANewLeaderMayAct(int heartbeatMs, int leaseMs, double rho)
+    {
+        // W was down; a and b both lost their leases and, finding no leader anywhere, kept their
+        // VMs. W comes back cut off from a: a's next probe finds b leased again and a fences.
+        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, LeaseMs = leaseMs, DriftBound = rho };
+        var rng = new Random(leaseMs * 17 + heartbeatMs);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            var aClock = new DriftClock(Rate(rng, rho));
+            var bClock = new DriftClock(Rate(rng, rho));
+            var wClock = new DriftClock(Rate(rng, rho));
+            var state = TwoHosts();
+            var bLease = new AgentLease(o, bClock.Time);
+            var tracker = new HostLeaseTracker(o, wClock.Time, () => state.View);
+
+            double t0 = 100 + rng.NextDouble() * 1000;
+            aClock.At(t0);
+            bClock.At(t0);
+            wClock.At(t0);
+            tracker.LeadershipGained();
+
+            // b heartbeats every H (its clock) from a random phase; the first acknowledged one makes it leased.
+            double bSend = t0 + rng.NextDouble() * heartbeatMs / bClock.Rate;
+            double bLeasedReal;
+            long bAcked = 0;
+            while (true)
+            {
+                aClock.At(bSend);
+                bClock.At(bSend);
+                wClock.At(bSend);
+                long seq = bLease.BeginHeartbeat();
+                double up = rng.NextDouble() * o.HeartbeatTimeoutMs;
+                double down = rng.NextDouble() * o.HeartbeatTimeoutMs * 1.2;
+                aClock.At(bSend + up);
+                bClock.At(bSend + up);
+                wClock.At(bSend + up);
+                tracker.Heartbeat(new HostReport("b", "g1", default, 2, false, [], seq, bAcked));
+                aClock.At(bSend + up + down);
+                bClock.At(bSend + up + down);
+                wClock.At(bSend + up + down);
+                if (bLease.Acknowledge(seq))
+                {
+                    bAcked = seq;
+                    bLeasedReal = bSend + up + down;
+                    break;
+                }
+
+                bSend = Math.Max(bSend + heartbeatMs / bClock.Rate, bSend + up + down + 0.001);
+            }
+
+            // a probes every P of its own time, from a random phase; the first probe that
+            // finds b leased decides to fence; then T_probe + T_off of a's time to be off.
+            double probe = t0 + rng.NextDouble() * o.ProbeIntervalMs / aClock.Rate;
+            while (probe < bLeasedReal)
+            {
+                probe += o.ProbeIntervalMs / aClock.Rate;
+            }
+
+            double aOffReal = probe + (o.ProbeTimeoutMs + PowerOffMs) / aClock.Rate;
+
+            // Until b's next heartbeat proves its lease, the appliance has no quorum and may not act.
+            Assert.Null(tracker.SafeToActAt("a"));
+            double next = Math.Max(bSend + heartbeatMs / bClock.Rate, bLeasedReal + 0.001);
+            aClock.At(next);
+            bClock.At(next);
+            wClock.At(next);
+            tracker.Heartbeat(new HostReport("b", "g1", default, 2, false, [], bLease.BeginHeartbeat(), bAcked));
+            var safe = tracker.SafeToActAt("a");
+            Assert.NotNull(safe);
+            Assert.True(aOffReal < wClock.RealAt(safe.Value), $"trial {trial}: a off at {aOffReal:F1}, W may act at {wClock.RealAt(safe.Value):F1}");
+        }
+    }
+
+    [Fact]
+    public void WithoutHeartbeatQuorum_TheApplianceMayNotActAtAll()
+    {
+        var o = new LeaseOptions();
+        var clock = new DriftClock(1);
+        var state = TwoHosts();
+        var tracker = new HostLeaseTracker(o, clock.Time, () => state.View);
+        tracker.LeadershipGained();
+        clock.At(60_000);
+
+        Assert.False(tracker.HasHeartbeatQuorum);
+        Assert.Null(tracker.SafeToActAt("a"));
+        Assert.Equal((3, 1), tracker.Quorum());
+    }
+
+    [Fact]
+    public void LateAcknowledgement_DoesNotExtendTheLease()
+    {
+        var o = new LeaseOptions();
+        var clock = new DriftClock(1);
+        var lease = new AgentLease(o, clock.Time);
+        long seq = lease.BeginHeartbeat();
+        clock.At(o.HeartbeatTimeoutMs + 1);
+        Assert.False(lease.Acknowledge(seq));
+        Assert.False(lease.IsValid);
+
+        long next = lease.BeginHeartbeat();
+        clock.At(o.HeartbeatTimeoutMs + 2);
+        Assert.True(lease.Acknowledge(next));
+        Assert.True(lease.IsValid);
+        // Counted from the send time, not the answer's arrival.
+        Assert.Equal(TimeSpan.FromMilliseconds(o.LeaseMs - 1), lease.Remaining);
+    }
+
+    [Theory]
+    [InlineData(true, 3, new[] { false }, new[] { false }, false)]   // lease held: run
+    [InlineData(false, 3, new[] { true }, new[] { true }, true)]     // a peer hears a leader: fence
+    [InlineData(false, 3, new[] { false }, new[] { false }, true)]   // alone (1 of 3): fence
+    [InlineData(false, 3, new[] { true }, new[] { false }, false)]   // W down, b reachable, nobody leads: run
+    [InlineData(false, 5, new[] { true, false, false }, new[] { false, false, false }, true)] // 2 of 5: fence
+    [InlineData(false, 5, new[] { true, true, false }, new[] { false, false, false }, false)] // 3 of 5, no leader: run
+    public void SelfFencePolicy_FollowsRuleTwo(bool leaseValid, int voters, bool[] reachable, bool[] leased, bool fence)
+    {
+        var peers = reachable.Select((r, i) => new PeerAnswer("p" + i, r, leased[i])).ToList();
+        Assert.Equal(fence, SelfFencePolicy.Decide(leaseValid, voters, peers).Fence);
+    }
+
+    [Fact]
+    public void DefaultTimings_GiveTheDocumentedBounds()
+    {
+        var o = new LeaseOptions();
+        Assert.Equal(TimeSpan.FromMilliseconds(5862), LeaseMath.FailedAfter(o));
+        Assert.Equal(TimeSpan.FromMilliseconds(8922), LeaseMath.SafeAfterHeartbeat(o, PowerOffMs));
+        Assert.Equal(TimeSpan.FromMilliseconds(4401), LeaseMath.PeerLeaseHeld(o));
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Sockets;
+using HaWitness.Cluster.Raft;
+using HaWitness.Cluster.Security;
+using HaWitness.Cluster.State;
+using HaWitness.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HaWitness.Cluster.Tests.Raft;
+
+/// <summary>A real DotNext Raft group on loopback with mutual TLS: an appliance and two standby agents.</summary>
+public sealed class RaftNodeTests : IAsyncDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly List<RaftNode> _nodes = [];
+    private readonly ClusterCa _ca;
+
+    public RaftNodeTests() => _ca = ClusterCa.LoadOrCreate(_dir.Path);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var n in _nodes)
+        {
+            await n.DisposeAsync();
+        }
+
+        _ca.Dispose();
+        _dir.Dispose();
+    }
+
+    private static IPEndPoint FreeEndPoint()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return (IPEndPoint)l.LocalEndpoint;
+    }
+
+    private async Task<RaftNode> Start(string name, bool appliance, ClusterCa? signer = null, IPEndPoint? ep = null)
+    {
+        ep ??= FreeEndPoint();
+        string dir = _dir.File(name);
+        Directory.CreateDirectory(dir);
+        using var identity = MemberIdentity.LoadOrCreate(dir);
+        using var issued = (signer ?? _ca).Issue(identity.CreateSigningRequestPem(name), name, ep.Address);
+        identity.SaveCertificates(issued.ExportCertificatePem(), _ca.CertificatePem);
+        var node = await RaftNode.StartAsync(new RaftNodeOptions
+        {
+            Directory = Path.Combine(dir, "raft"),
+            EndPoint = ep,
+            LeaderEligible = appliance,
+            ColdStart = appliance,
+            Certificate = identity.Certificate(),
+            ClusterCa = identity.ClusterCa(),
+        }, NullLoggerFactory.Instance, null, CancellationToken.None);
+        _nodes.Add(node);
+        return node;
+    }
+
+    private static RegisterHost Host(string name, IPEndPoint ep) =>
+        new(name, ep.ToString(), "127.0.0.1:1", $"iqn.2026-11.lab:{name}", "sim", 4, 4096, "g1", "id-" + name, 3000);
+
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("never happened: " + what);
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task ApplianceAndTwoStandbyAgents_CommitAndReplicateTheDesiredState()
+    {
+        var w = await Start("w", appliance: true);
+        var a = await Start("a", appliance: false);
+        var b = await Start("b", appliance: false);
+        await Eventually(() => w.IsLeader, "w leads");
+
+        Assert.True(await w.AddMemberAsync((IPEndPoint)a.LocalEndPoint, CancellationToken.None));
+        Assert.True(await w.AddMemberAsync((IPEndPoint)b.LocalEndPoint, CancellationToken.None));
+        await a.Readiness.WaitAsync(TimeSpan.FromSeconds(20));
+        await b.Readiness.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var c1 = await w.ProposeAsync(Host("a", (IPEndPoint)a.LocalEndPoint), CancellationToken.None);
+        var c2 = await w.ProposeAsync(new AddVm("web", "a", true, true, VmPriority.High, 1, 512, null), CancellationToken.None);
+        Assert.True(c1.Result.Applied);
+        Assert.True(c2.Index > c1.Index);
+
+        await Eventually(() => a.View.Vms.ContainsKey("web") && b.View.Vms.ContainsKey("web"), "both agents applied the VM");
+        Assert.Equal(c2.Index, a.View.Vms["web"].Epoch);
+        Assert.Equal(3, w.Members.Count);
+        Assert.False(a.IsLeader);
+        await Assert.ThrowsAsync<NotLeaderException>(() => a.ProposeAsync(new SetVmHa("web", false), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task MemberWithACertificateFromAnotherCa_IsRefused()
+    {
+        var w = await Start("w", appliance: true);
+        await Eventually(() => w.IsLeader, "w leads");
+        Directory.CreateDirectory(_dir.File("rogue-ca"));
+        using var rogueCa = ClusterCa.LoadOrCreate(_dir.File("rogue-ca"));
+        var mallory = await Start("mallory", appliance: false, signer: rogueCa);
+
+        bool added = await w.AddMemberAsync((IPEndPoint)mallory.LocalEndPoint, CancellationToken.None);
+
+        Assert.False(added);
+        Assert.Single(w.Members);
+        Assert.True(w.Validator.Refused > 0);
+        Assert.Contains("not signed by the cluster CA", w.Validator.LastRefusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApplianceRestart_ReplaysTheLog_AndLeadsAgain()
+    {
+        var ep = FreeEndPoint();
+        var w = await Start("w", appliance: true, ep: ep);
+        await Eventually(() => w.IsLeader, "w leads");
+        await w.ProposeAsync(Host("a", FreeEndPoint()), CancellationToken.None);
+        var last = await w.ProposeAsync(new SetMaintenance("a", true), CancellationToken.None);
+        await w.DisposeAsync();
+        _nodes.Remove(w);
+
+        var again = await Start("w", appliance: true, ep: ep);
+        await Eventually(() => again.IsLeader, "w leads again");
+        await again.ReadBarrierAsync(CancellationToken.None);
+        Assert.True(again.View.Hosts["a"].Maintenance);
+        Assert.True(again.State.LastIndex >= last.Index);
+    }
+}
