@@ -6,8 +6,12 @@ internal sealed class FailoverOptions
     /// <summary>How often the engine looks at the state (it also wakes on fence completions).</summary>
     public int TickMs { get; set; } = 250;
 
-    /// <summary>A host silent this long (no heartbeat received) is declared failed and fenced.</summary>
-    public int SuspectAfterMs { get; set; } = 3000;
+    /// <summary>
+    /// Whether the engine itself commits <c>HostFailed</c> for silent hosts (with the bounds of
+    /// <see cref="HaWitness.Cluster.Leases.LeaseMath"/>). In the appliance the leader's duties do
+    /// that already; the simulation turns it on to run the whole path in one place.
+    /// </summary>
+    public bool DetectFailures { get; set; }
 
     /// <summary>How long a start may take before the try counts as failed.</summary>
     public int StartTimeoutMs { get; set; } = 30_000;
@@ -42,7 +46,6 @@ internal sealed class FailoverOptions
     /// <summary>Checks the values; returns the first problem or null.</summary>
     public string? Validate() =>
         TickMs is < 10 or > 10_000 ? "TickMs must be 10..10000"
-        : SuspectAfterMs < 500 ? "SuspectAfterMs must be at least 500"
         : StartTimeoutMs < 100 ? "StartTimeoutMs must be at least 100"
         : StartTriesPerHost < 1 ? "StartTriesPerHost must be at least 1"
         : StartHosts < 1 ? "StartHosts must be at least 1"

@@ -18,13 +18,13 @@ internal static class RandomSchedule
     {
         var rng = new Random(seed);
         var timings = new SimTimings();
-        var options = new FailoverOptions { StartTimeoutMs = 8000, StartAvoidMs = 20_000 };
+        var options = new FailoverOptions { DetectFailures = true, StartTimeoutMs = 8000, StartAvoidMs = 20_000 };
         var world = new World(seed, timings, options, fenceConfigured: rng.NextDouble() < 0.8) { Tracing = trace };
         int hostCount = rng.Next(2, 5);
         var names = new[] { "a", "b", "c", "d" }[..hostCount];
         foreach (var n in names)
         {
-            double rate = 1 + ((rng.NextDouble() * 2) - 1) * timings.Drift;
+            double rate = 1 + ((rng.NextDouble() * 2) - 1) * timings.Lease.DriftBound;
             world.AddHost(n, rng.Next(8, 25), rng.Next(16, 65) * 1024L, rng.Next(2000, 4001), rate);
         }
 

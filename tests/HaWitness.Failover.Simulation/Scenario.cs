@@ -17,7 +17,7 @@ internal static partial class Scenario
     {
         var layout = Lines(Path.Combine(dir, "layout"));
         var script = Lines(Path.Combine(dir, "events"));
-        var options = new FailoverOptions();
+        var options = new FailoverOptions { DetectFailures = true };
         bool target = true;
         var hosts = new List<(string Name, int Cpus, long Mem, int TOff)>();
         var vms = new List<AddVm>();
@@ -90,7 +90,7 @@ internal static partial class Scenario
         sb.AppendLine("# final state");
         if (world.Liveness is { } liveness)
         {
-            var status = FailoverStatusBuilder.Build(world.Log.View, liveness, world.Target.IsConfigured, world.Options, world.Now);
+            var status = FailoverStatusBuilder.Build(world.Log.View, liveness, world.Target.IsConfigured, world.Options, TimeSpan.FromMilliseconds(world.Timings.Lease.SuspectAfterMs), world.Now);
             sb.AppendLine($"status: {(status.CanAct ? "can act" : "cannot act")}: {status.Reason}");
             sb.AppendLine($"status: storage fence: {status.StorageFence}; can tolerate {status.CanTolerateHostFailures} host failure(s)");
             foreach (var h in status.Hosts)
@@ -146,7 +146,6 @@ internal static partial class Scenario
             case "StartHosts": o.StartHosts = Int(v); break;
             case "StartBackoffMs": o.StartBackoffMs = Int(v); break;
             case "ReserveHostFailures": o.ReserveHostFailures = Int(v); break;
-            case "SuspectAfterMs": o.SuspectAfterMs = Int(v); break;
             default: throw new FormatException($"unknown option {k}");
         }
     }

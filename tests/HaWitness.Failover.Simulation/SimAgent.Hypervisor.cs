@@ -66,32 +66,27 @@ internal sealed partial class SimAgent
                 continue;
             }
 
-            if (_failed.Contains((vm.Name, vm.Epoch)))
+            if (_errors.TryGetValue(vm.Name, out var failed) && failed.Epoch == vm.Epoch && now < failed.RetryAt)
             {
-                continue; // a failed start is never retried for the same epoch: the leader decides retries
+                continue; // the reconciler retries a failed start on its next pass
             }
 
-            world.CheckStart(this, vm.Name, vm.Epoch);
-            if (FailStarts.TryGetValue(vm.Name, out int left) && left > 0)
+            _world.CheckStart(this, vm.Name, vm.Epoch);
+            if ((FailStarts.TryGetValue(vm.Name, out int left) && left > 0) || (StartFailure > 0 && _world.Random.NextDouble() < StartFailure))
             {
-                FailStarts[vm.Name] = left - 1;
-                _failed.Add((vm.Name, vm.Epoch));
-                _errors[vm.Name] = (vm.Epoch, "power on failed (simulated)");
-                world.Trace($"{Name}: start of {vm.Name} at epoch {vm.Epoch} fails (scripted)");
-                continue;
-            }
+                if (left > 0)
+                {
+                    FailStarts[vm.Name] = left - 1;
+                }
 
-            if (StartFailure > 0 && world.Random.NextDouble() < StartFailure)
-            {
-                _failed.Add((vm.Name, vm.Epoch));
-                _errors[vm.Name] = (vm.Epoch, "power on failed (simulated)");
-                world.Trace($"{Name}: start of {vm.Name} at epoch {vm.Epoch} fails");
+                _errors[vm.Name] = (vm.Epoch, "power on failed (simulated)", now + _world.Timings.StartRetry);
+                _world.Trace($"{Name}: start of {vm.Name} at epoch {vm.Epoch} fails");
                 continue;
             }
 
             _errors.Remove(vm.Name);
-            _vms[vm.Name] = new VmRun(vm.Epoch, VmPhase.Starting, now + TimeSpan.FromMilliseconds(world.Random.Next(500, 2000)));
-            world.Trace($"{Name}: starts {vm.Name} at epoch {vm.Epoch}");
+            _vms[vm.Name] = new VmRun(vm.Epoch, VmPhase.Starting, now + TimeSpan.FromMilliseconds(_world.Random.Next(500, 2000)));
+            _world.Trace($"{Name}: starts {vm.Name} at epoch {vm.Epoch}");
         }
     }
 
@@ -113,8 +108,8 @@ internal sealed partial class SimAgent
                 }
 
                 run.Phase = VmPhase.Stopping;
-                run.Until = now + TimeSpan.FromMilliseconds(world.Random.Next(200, 1000));
-                world.Trace($"{Name}: stops {vm} (epoch {run.Epoch})");
+                run.Until = now + TimeSpan.FromMilliseconds(_world.Random.Next(200, 1000));
+                _world.Trace($"{Name}: stops {vm} (epoch {run.Epoch})");
             }
         }
     }

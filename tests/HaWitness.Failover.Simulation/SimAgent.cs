@@ -1,36 +1,55 @@
 using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.State;
+using Microsoft.Extensions.Time.Testing;
 
 namespace HaWitness.Failover.Simulation;
 
 /// <summary>
-/// A hypervisor host with its agent, as ARCHITECTURE describes them: it applies the committed
-/// state it receives while it reaches the appliance, heartbeats every second (its lease counts
-/// from when it <em>sent</em> an acknowledged heartbeat, on its own drifting clock), starts a VM
-/// only for the epoch it applied and only while it holds a lease (never the same epoch twice),
-/// stops what is not its own, self-fences per rule 2, and after being declared failed powers off
-/// everything and comes back under a new generation.
+/// A hypervisor host with its agent, as ARCHITECTURE and the agent runtime describe them: it
+/// applies the committed state it receives while it reaches the appliance; it heartbeats every
+/// second with the lead's <see cref="AgentLease"/> on its own drifting clock (the lease counts
+/// from when it <em>sent</em> an acknowledged heartbeat); it starts a VM only for the epoch it
+/// applied, only while it holds a lease and is registered; it stops what is not its own; when its
+/// lease expired it asks its peers every P and decides with the lead's <see cref="SelfFencePolicy"/>;
+/// a self-fence powers its HA VMs off within T_off and makes it a new generation that must
+/// register again; after being declared failed it powers everything off and comes back under a
+/// new generation.
 /// </summary>
-internal sealed partial class SimAgent(World world, string name, int cpus, long memoryMb, int powerOffBoundMs, double clockRate)
+internal sealed partial class SimAgent
 {
+    private readonly World _world;
+    private readonly double _clockRate;
+    private readonly FakeTimeProvider _clock;
     private readonly Dictionary<string, VmRun> _vms = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (long Epoch, string Error)> _errors = new(StringComparer.Ordinal);
-    private readonly HashSet<(string, long)> _failed = [];
+    private readonly Dictionary<string, (long Epoch, string Error, DateTimeOffset RetryAt)> _errors = new(StringComparer.Ordinal);
+    private AgentLease _lease;
     private int _generation = 1;
-    private double _localMs;
-    private double _leaseStartLocal = double.NegativeInfinity;
-    private double _nextHeartbeatLocal;
-    private bool _needsRegister = true;
+    private long _ackedSeq;
+    private DateTimeOffset _nextHeartbeat;
+    private DateTimeOffset _nextProbe;
+    private bool _registered;
 
-    public string Name { get; } = name;
+    public SimAgent(World world, string name, int cpus, long memoryMb, int powerOffBoundMs, double clockRate)
+    {
+        _world = world;
+        _clockRate = clockRate;
+        _clock = new FakeTimeProvider(World.Epoch) { AutoAdvanceAmount = TimeSpan.Zero };
+        _lease = new AgentLease(world.Timings.Lease, _clock);
+        Name = name;
+        Cpus = cpus;
+        MemoryMb = memoryMb;
+        PowerOffBoundMs = powerOffBoundMs;
+    }
+
+    public string Name { get; }
 
     public string Iqn => $"iqn.2026-01.sim:{Name}";
 
-    public int Cpus { get; } = cpus;
+    public int Cpus { get; }
 
-    public long MemoryMb { get; } = memoryMb;
+    public long MemoryMb { get; }
 
-    public int PowerOffBoundMs { get; } = powerOffBoundMs;
+    public int PowerOffBoundMs { get; }
 
     public bool Up { get; private set; } = true;
 
@@ -49,10 +68,8 @@ internal sealed partial class SimAgent(World world, string name, int cpus, long 
     /// <summary>The VMs powered on (starting, running or stopping) on this host, with the epoch they run for.</summary>
     public IEnumerable<(string Vm, long Epoch)> PoweredOn => _vms.Select(kv => (kv.Key, kv.Value.Epoch));
 
-    public bool HasLease => Up && _localMs - _leaseStartLocal < world.Timings.Lease.TotalMilliseconds;
-
-    /// <summary>The isolation probe's answer: heard from a leader within <see cref="SimTimings.LeaderFresh"/>.</summary>
-    public bool HasLeader => Up && _localMs - _leaseStartLocal < world.Timings.LeaderFresh.TotalMilliseconds;
+    /// <summary>The isolation probe's answer: this agent's lease holds (it hears a leader) and it has not fenced itself.</summary>
+    public bool LeaseValid => Up && _lease.IsValid && !SelfFenced;
 
     public bool IsRunning(string vm) => _vms.TryGetValue(vm, out var r) && r.Phase == VmPhase.Running;
 
@@ -61,13 +78,12 @@ internal sealed partial class SimAgent(World world, string name, int cpus, long 
         Up = false;
         _vms.Clear();
         _errors.Clear();
-        SelfFenced = false;
     }
 
     public void Boot()
     {
         Up = true;
-        Restart();
+        NewGeneration();
     }
 
     public void Step(DateTimeOffset now)
@@ -77,12 +93,13 @@ internal sealed partial class SimAgent(World world, string name, int cpus, long 
             return;
         }
 
-        _localMs += world.Timings.Step.TotalMilliseconds * clockRate;
+        _clock.Advance(_world.Timings.Step * _clockRate);
+        var local = _clock.GetUtcNow();
         AdvanceHypervisor(now);
-        bool connected = world.ApplianceUp && world.Net.Reach(Name, SimNetwork.Witness);
+        bool connected = _world.ApplianceUp && _world.Net.Reach(Name, SimNetwork.Witness);
         if (connected)
         {
-            world.Log.CatchUp(Replica);
+            _world.Log.CatchUp(Replica);
         }
 
         var view = Replica.View;
@@ -91,38 +108,52 @@ internal sealed partial class SimAgent(World world, string name, int cpus, long 
         {
             // Declared failed: whatever still runs here is stale. Power it all off and come back
             // as a new generation (rule 4: only a new generation is ever re-admitted).
-            world.Trace($"{Name}: applied HostFailed for {Generation}: powers off {_vms.Count} VM(s), restarts as a new generation");
+            _world.Trace($"{Name}: applied HostFailed for {Generation}: powers off {_vms.Count} VM(s), restarts as a new generation");
             _vms.Clear();
-            Restart();
+            NewGeneration();
             return;
         }
 
-        if (_needsRegister && connected)
+        if (me is { Phase: HostPhase.Failed } && _vms.Count > 0)
         {
-            _needsRegister = !world.Register(this);
+            // A later generation (it had self-fenced) learns that its host was declared failed:
+            // what still runs here is stale too.
+            _world.Trace($"{Name}: its host is failed: powers off {_vms.Count} stale VM(s)");
+            _vms.Clear();
         }
 
-        if (_localMs >= _nextHeartbeatLocal)
+        if (!_registered && connected)
         {
-            _nextHeartbeatLocal = _localMs + world.Timings.Heartbeat.TotalMilliseconds;
-            if (connected && world.Liveness is { } liveness)
+            _registered = _world.Register(this);
+            if (_registered)
             {
-                liveness.Receive(Report(now));
-                _leaseStartLocal = _localMs; // counted from the send of the acknowledged heartbeat
+                SelfFenced = false;
             }
         }
 
-        if (!HasLease && !SelfFenced && !IsolationAllowsRunning(view))
+        if (local >= _nextHeartbeat)
         {
-            SelfFence(now, view);
-        }
-        else if (HasLease && SelfFenced && me is { Phase: HostPhase.Active })
-        {
-            SelfFenced = false;
-            world.Trace($"{Name}: hears the leader again; no longer self-fenced");
+            _nextHeartbeat = local + _world.Timings.Heartbeat;
+            long seq = _lease.BeginHeartbeat();
+            if (connected && _world.Liveness is { } tracker)
+            {
+                tracker.Heartbeat(Report(now) with { Seq = seq, AckedSeq = _ackedSeq });
+                if (_lease.Acknowledge(seq))
+                {
+                    _ackedSeq = seq;
+                }
+            }
         }
 
-        if (HasLease && !SelfFenced && !_needsRegister && me is { Phase: HostPhase.Active, Fenced: false }
+        if (_lease.EverHeld && !_lease.IsValid && !SelfFenced && local >= _nextProbe)
+        {
+            _nextProbe = local + _world.Timings.ProbeInterval;
+            CheckIsolation(view, now);
+        }
+
+        view = Replica.View;
+        view.Hosts.TryGetValue(Name, out me);
+        if (_lease.IsValid && !SelfFenced && _registered && me is { Phase: HostPhase.Active, Fenced: false }
             && me.Generation == Generation)
         {
             StartOwn(view, now);
@@ -131,36 +162,25 @@ internal sealed partial class SimAgent(World world, string name, int cpus, long 
         StopForeign(view, now);
     }
 
-    /// <summary>Rule 2: keep running without a lease only when a majority is reachable and none of those peers has a leader.</summary>
-    private bool IsolationAllowsRunning(ClusterView view)
+    /// <summary>Rule 2 with the lead's policy: ask every voting peer, fence unless a majority answers and none has a leader.</summary>
+    private void CheckIsolation(ClusterView view, DateTimeOffset now)
     {
         var voters = World.Voters(view);
-        int reachable = 1;
-        foreach (var v in voters)
+        var answers = new List<PeerAnswer>();
+        foreach (var v in voters.Where(v => v != Name))
         {
-            if (v == Name)
-            {
-                continue;
-            }
-
-            var peer = world.Agent(v);
-            if (peer is { Up: true } && world.Net.Reach(Name, v))
-            {
-                if (peer.HasLeader)
-                {
-                    return false; // a leader exists that cannot reach me: it will fence me
-                }
-
-                reachable++;
-            }
+            var peer = _world.Agent(v);
+            bool reachable = peer is { Up: true } && _world.Net.Reach(Name, v);
+            answers.Add(new PeerAnswer(v, reachable, reachable && peer!.LeaseValid));
         }
 
-        return reachable * 2 > voters.Count + 1;
-    }
+        var verdict = SelfFencePolicy.Decide(_lease.IsValid, voters.Count + 1, answers);
+        if (!verdict.Fence)
+        {
+            _world.Trace($"{Name}: lease expired, keeps its VMs: {verdict.Reason}");
+            return;
+        }
 
-    private void SelfFence(DateTimeOffset now, ClusterView view)
-    {
-        SelfFenced = true;
         int n = 0;
         foreach (var (vm, run) in _vms)
         {
@@ -168,24 +188,28 @@ internal sealed partial class SimAgent(World world, string name, int cpus, long 
             if (ha && run.Phase != VmPhase.Stopping)
             {
                 run.Phase = VmPhase.Stopping;
-                run.Until = now + TimeSpan.FromMilliseconds(world.Random.Next(0, (int)(PowerOffBoundMs * 0.8)));
+                run.Until = now + TimeSpan.FromMilliseconds(_world.Random.Next(0, (int)(PowerOffBoundMs * 0.8)));
                 n++;
             }
         }
 
-        world.Trace($"{Name}: lease expired, no peer vouches for a leaderless cluster: self-fences, powers off {n} VM(s)");
+        _world.Trace($"{Name}: self-fences ({verdict.Reason}): powers off {n} VM(s), becomes a new generation");
+        _generation++;
+        _registered = false;
+        SelfFenced = true;
+        _lease.Revoke();
     }
 
-    private void Restart()
+    private void NewGeneration()
     {
         _generation++;
         Replica = new ClusterState();
-        _leaseStartLocal = double.NegativeInfinity;
-        _nextHeartbeatLocal = _localMs;
-        _needsRegister = true;
+        _lease = new AgentLease(_world.Timings.Lease, _clock);
+        _ackedSeq = 0;
+        _nextHeartbeat = _clock.GetUtcNow();
+        _registered = false;
         SelfFenced = false;
         _errors.Clear();
-        _failed.Clear(); // a new process remembers nothing
     }
 
     public HostReport Report(DateTimeOffset now)

@@ -42,10 +42,15 @@ internal sealed partial class World
         }
     }
 
-    /// <summary>Safety, at every start: never for a stale epoch (the committed state has a newer one).</summary>
+    /// <summary>
+    /// Safety, at every start: never for a stale epoch, i.e. one the committed state has since
+    /// superseded by giving the VM to another host (or to none). An agent that lags behind the log
+    /// by entries that keep the VM its own (a stop, a retry) starts it for the epoch it applied,
+    /// as rule 5 allows: no other host can have it until this one reported it stopped.
+    /// </summary>
     public void CheckStart(SimAgent agent, string vm, long epoch)
     {
-        if (Log.View.Vms.TryGetValue(vm, out var committed) && committed.Epoch > epoch)
+        if (Log.View.Vms.TryGetValue(vm, out var committed) && committed.Epoch > epoch && committed.Host != agent.Name)
         {
             Fail($"safety: {agent.Name} starts {vm} for epoch {epoch}, but the committed epoch is {committed.Epoch} (owner {committed.Host ?? "none"})");
         }

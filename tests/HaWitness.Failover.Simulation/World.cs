@@ -1,4 +1,5 @@
 using HaWitness.Cluster;
+using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.State;
 using HaWitness.Failover.Engine;
 using HaWitness.Failover.Planned;
@@ -62,7 +63,8 @@ internal sealed partial class World
 
     public bool ApplianceUp { get; private set; }
 
-    public SimLiveness? Liveness { get; private set; }
+    /// <summary>The lead's leader-side lease tracker (the REAL one), reset at every appliance start.</summary>
+    public HostLeaseTracker? Liveness { get; private set; }
 
     public FailoverEngine? Engine { get; private set; }
 
@@ -132,11 +134,14 @@ internal sealed partial class World
 
         if (ApplianceUp)
         {
-            Liveness!.Step(now);
             if (now >= _nextTick)
             {
                 _nextTick = now + TimeSpan.FromMilliseconds(Options.TickMs);
                 TickEngine();
+                if (ApplianceUp)
+                {
+                    ShrinkVoters(now);
+                }
             }
         }
 
@@ -183,8 +188,9 @@ internal sealed partial class World
         }
 
         ApplianceUp = true;
-        Liveness = new SimLiveness(this, Timings);
-        Engine = new FailoverEngine(Log, Liveness, Target, Journal, Alarms, Clock, Options, NullLogger<FailoverEngine>.Instance);
+        Liveness = new HostLeaseTracker(Timings.Lease, Clock, () => Log.View);
+        Liveness.LeadershipGained();
+        Engine = new FailoverEngine(Log, Liveness, Target, Journal, Alarms, Clock, Options, Timings.Lease, NullLogger<FailoverEngine>.Instance);
         Engine.BeginLeadership();
         Planned = new PlannedOperations(Log, Liveness, Target, Journal, Clock, Options, NullLogger<PlannedOperations>.Instance);
         _nextTick = Now;
@@ -232,9 +238,25 @@ internal sealed partial class World
         return reached * 2 > voters.Count + 1;
     }
 
-    /// <summary>The Raft voters besides the appliance: dynamic quorum drops hosts once they are failed and fenced.</summary>
+    /// <summary>The Raft voters besides the appliance, as the committed state records them.</summary>
     public static List<string> Voters(ClusterView view) =>
-        [.. view.Hosts.Values.Where(SimLiveness.IsVoter).Select(h => h.Name)];
+        [.. view.Hosts.Values.Where(h => h.Phase != HostPhase.Removed && h.Voter).Select(h => h.Name)];
+
+    /// <summary>
+    /// Dynamic quorum, as the leader's duties do it: a failed host of the generation that failed
+    /// leaves the voter set once it is surely off (fenced, or its lease-safety time passed).
+    /// </summary>
+    private void ShrinkVoters(DateTimeOffset now)
+    {
+        foreach (var h in Log.View.Hosts.Values)
+        {
+            if (h.Phase == HostPhase.Failed && h.Voter && h.Generation == h.FailedGeneration
+                && (h.Fenced || Liveness!.SafeToActAt(h.Name) is { } at && now >= at) && ApplianceReachesMajority())
+            {
+                Log.Append(new SetHostVoter(h.Name, false), acknowledged: true);
+            }
+        }
+    }
 
     public void OnCommitted(long index, ClusterCommand command, ApplyResult result)
     {

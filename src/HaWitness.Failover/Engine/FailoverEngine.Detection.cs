@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Journal;
 using HaWitness.Failover.Alarms;
@@ -8,10 +9,12 @@ namespace HaWitness.Failover.Engine;
 internal sealed partial class FailoverEngine
 {
     /// <summary>
-    /// A host whose agent has been silent for <see cref="FailoverOptions.SuspectAfterMs"/> (counted
-    /// from the last heartbeat received, or from the start of this leadership) is declared failed:
-    /// <c>HostFailed</c> is committed, then the storage fence goes up. Hosts in maintenance are not
-    /// failed over (their VMs were moved away).
+    /// The leader's failure detector, with the bounds of <see cref="LeaseMath"/> (the same as the
+    /// appliance's leader duties): a host silent for <see cref="LeaseMath.FailedAfter"/> (counted
+    /// from its last heartbeat, this leadership's start or the moment the heartbeat quorum came
+    /// back, whichever is latest: after a quorum loss every host gets a full heartbeat period to be
+    /// heard again) or whose agent reports that it fenced itself is declared failed. Hosts in
+    /// maintenance are not failed over (their VMs were moved away).
     /// </summary>
     private async Task DetectAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -31,12 +34,14 @@ internal sealed partial class FailoverEngine
             }
 
             var silent = now - since;
-            if (silent < TimeSpan.FromMilliseconds(_options.SuspectAfterMs))
+            bool selfFenced = report is { SelfFenced: true } && report.Generation == h.Generation;
+            if (silent < LeaseMath.FailedAfter(_lease) && !selfFenced)
             {
                 continue;
             }
 
-            string reason = report is null
+            string reason = selfFenced ? $"the agent of {h.Name} reports that it fenced itself (its VMs are off)"
+                : report is null
                 ? $"no heartbeat from {h.Name} for {Seconds(silent)} (none since this appliance became leader or regained quorum at {At(since)})"
                 : $"no heartbeat from {h.Name} for {Seconds(silent)} (last received at {At(report.ReceivedAt)}, generation {report.Generation})";
             var commit = await ProposeAsync(new HostFailed(h.Name, h.Generation, reason), cancellationToken).ConfigureAwait(false);

@@ -90,7 +90,7 @@ internal sealed partial class FailoverEngine
         if (!SafeToAct(h, now, out string lease))
         {
             JournalOnce("lease:" + h.Name, FailoverKinds.WaitLease, Subjects.Host(h.Name), Outcome.Decided,
-                $"LEASE ONLY (no storage target configured): waiting before declaring {h.Name} fenced: {lease}");
+                $"LEASE ONLY (no storage target configured): waiting before declaring {h.Name} fenced: {lease}", identity: "lease-only wait");
             return;
         }
 
@@ -108,9 +108,11 @@ internal sealed partial class FailoverEngine
     private bool SafeToAct(HostEntry h, DateTimeOffset now, out string evidence)
     {
         var report = _liveness.LastReport(h.Name);
-        if (report is not null && h.FailedAtIndex > 0 && report.AppliedIndex >= h.FailedAtIndex && !report.Vms.Any(v => v.Running))
+        var view = _log.View;
+        if (report is not null && h.FailedAtIndex > 0 && report.AppliedIndex >= h.FailedAtIndex
+            && !report.Vms.Any(v => v.Running && (!view.Vms.TryGetValue(v.Name, out var e) || e.Host != h.Name || e.Ha)))
         {
-            evidence = $"its agent applied HostFailed (index {h.FailedAtIndex}) and reported at {At(report.ReceivedAt)} that it runs no VM";
+            evidence = $"its agent applied HostFailed (index {h.FailedAtIndex}) and reported at {At(report.ReceivedAt)} that it runs none of the VMs to move";
             return true;
         }
 

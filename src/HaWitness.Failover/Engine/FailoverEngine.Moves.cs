@@ -18,6 +18,7 @@ internal sealed partial class FailoverEngine
         var candidates = new List<VmDemand>();
         var from = new Dictionary<string, string?>(StringComparer.Ordinal);
         bool planned = false;
+        var giveUp = new List<string>();
         foreach (var vm in view.Vms.Values)
         {
             if (!vm.Moving || vm.Host is null || !view.Hosts.TryGetValue(vm.Host, out var h) || h.Phase != HostPhase.Active)
@@ -34,18 +35,32 @@ internal sealed partial class FailoverEngine
             }
 
             var avoid = new HashSet<string>(Avoided(vm.Name, now) ?? [], StringComparer.Ordinal) { vm.Host };
+            if (vm.MoveTarget is null && Avoided(vm.Name, now) is { } failedOn && failedOn.Count >= _options.StartHosts)
+            {
+                giveUp.Add(vm.Name);
+                from[vm.Name] = vm.Host;
+                continue;
+            }
+
             candidates.Add(PlacementInput.Demand(vm, avoid, vm.MoveTarget));
             from[vm.Name] = vm.Host;
             planned |= vm.MoveTarget is not null || h.Maintenance;
         }
 
-        if (candidates.Count == 0)
+        var placements = new List<VmPlacement>();
+        foreach (var vm in giveUp)
+        {
+            placements.Add(new VmPlacement(vm, null, true));
+            NotRestarted(vm, $"not restarted: its start failed on {string.Join(", ", Avoided(vm, now)!.Order(StringComparer.Ordinal))} (retried per policy)", now);
+        }
+
+        if (candidates.Count == 0 && placements.Count == 0)
         {
             return;
         }
 
-        var plan = PlacementPlanner.Plan(Request(view, candidates, planned ? PlacementPurpose.Planned : PlacementPurpose.Failover));
-        var placements = new List<VmPlacement>();
+        var plan = candidates.Count == 0 ? new PlacementPlan([], [])
+            : PlacementPlanner.Plan(Request(view, candidates, planned ? PlacementPurpose.Planned : PlacementPurpose.Failover));
         var why = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in plan.Placed)
         {

@@ -12,8 +12,7 @@ internal sealed partial class FailoverEngine
     /// its current epoch. A try fails when the owner reports a start error for that epoch or when
     /// nothing is confirmed within <see cref="FailoverOptions.StartTimeoutMs"/>. Failed tries are
     /// retried on the same host (a new epoch, after a doubling backoff), then the VM goes to
-    /// another host: directly when the owner reported it not running, and through a confirmed stop
-    /// (<c>BeginMove</c>) when the owner said nothing, so two hosts never run it.
+    /// another host through a confirmed stop (<c>BeginMove</c>), so two hosts never run it.
     /// </summary>
     private async Task ConfirmStartsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -107,26 +106,14 @@ internal sealed partial class FailoverEngine
 
         avoid[host] = now + TimeSpan.FromMilliseconds(_options.StartAvoidMs);
         _starts.Remove(vm.Name);
-        if (error is not null)
-        {
-            // The owner applied this epoch and reported the VM not running: it never retries an
-            // epoch on its own, so the VM can go elsewhere now.
-            var commit = await ProposeAsync(new AssignVms([new VmPlacement(vm.Name, null, true)], $"start failed on {host}; trying another host"), cancellationToken).ConfigureAwait(false);
-            if (commit.Result.Applied)
-            {
-                Journal(DecisionKinds.PlaceVm, Subjects.Vm(vm.Name), Outcome.Decided,
-                    $"its start failed {watch.TriesOnHost} times on {host}: it goes to another host", new JsonObject { ["epoch"] = commit.Index });
-            }
-
-            return;
-        }
-
-        // Nothing confirmed: it may still be starting there. Stop it on the owner first.
-        var stop = await ProposeAsync(new BeginMove(vm.Name, null, $"start not confirmed on {host}"), cancellationToken).ConfigureAwait(false);
+        // Stop it on the owner first, and move it only once the owner reported it stopped: an
+        // agent retries a failed start on its own while the VM is its own, so reassigning at once
+        // could let a late retry there overlap with the start elsewhere.
+        var stop = await ProposeAsync(new BeginMove(vm.Name, null, $"start failed on {host}"), cancellationToken).ConfigureAwait(false);
         if (stop.Result.Applied)
         {
             Journal(FailoverKinds.StopVm, Subjects.Vm(vm.Name), Outcome.Decided,
-                $"stop it on {host} (start never confirmed there) before trying another host", new JsonObject { ["epoch"] = stop.Index });
+                $"its start failed {watch.TriesOnHost} time(s) on {host}: stop it there, then try another host", new JsonObject { ["epoch"] = stop.Index, ["from"] = host });
         }
     }
 }

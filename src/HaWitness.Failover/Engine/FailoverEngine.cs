@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using HaWitness.Cluster;
 using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.State;
+using HaWitness.Core.Configuration;
 using HaWitness.Core.Fencing;
 using HaWitness.Core.Journal;
 using HaWitness.Failover.Alarms;
@@ -34,6 +35,7 @@ internal sealed partial class FailoverEngine
     private readonly IAlarmSink _alarms;
     private readonly TimeProvider _time;
     private readonly FailoverOptions _options;
+    private readonly LeaseOptions _lease;
     private readonly ILogger _logger;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -56,6 +58,7 @@ internal sealed partial class FailoverEngine
         IAlarmSink alarms,
         TimeProvider time,
         FailoverOptions options,
+        LeaseOptions lease,
         ILogger<FailoverEngine> logger)
     {
         _log = log;
@@ -65,6 +68,7 @@ internal sealed partial class FailoverEngine
         _alarms = alarms;
         _time = time;
         _options = options;
+        _lease = lease;
         _logger = logger;
         _leaderSince = _quorumSince = _quorumSeenAt = time.GetUtcNow();
     }
@@ -142,7 +146,11 @@ internal sealed partial class FailoverEngine
             return;
         }
 
-        await DetectAsync(now, cancellationToken).ConfigureAwait(false);
+        if (_options.DetectFailures)
+        {
+            await DetectAsync(now, cancellationToken).ConfigureAwait(false);
+        }
+
         await FenceAsync(now, cancellationToken).ConfigureAwait(false);
         await ConfirmStartsAsync(now, cancellationToken).ConfigureAwait(false);
         await RestartAsync(now, cancellationToken).ConfigureAwait(false);
@@ -156,7 +164,7 @@ internal sealed partial class FailoverEngine
     /// <summary>
     /// Acts only with a heartbeat quorum. Silence is counted from when the quorum was (re)gained at
     /// the earliest: while there was none, nobody had a leader and a silent host rightly kept its VMs.
-    /// A loss is journaled (and alarmed) once it lasted <see cref="FailoverOptions.SuspectAfterMs"/>,
+    /// A loss is journaled (and alarmed) once it lasted <see cref="LeaseOptions.SuspectAfterMs"/>,
     /// so a restart's first second without heartbeats is not an alarm.
     /// </summary>
     private bool CheckQuorum(DateTimeOffset now)
@@ -180,7 +188,7 @@ internal sealed partial class FailoverEngine
         }
 
         _quorum = false;
-        if (!_quorumLost && now - _quorumSeenAt >= TimeSpan.FromMilliseconds(_options.SuspectAfterMs))
+        if (!_quorumLost && now - _quorumSeenAt >= TimeSpan.FromMilliseconds(_lease.SuspectAfterMs))
         {
             _quorumLost = true;
             const string why = "heartbeat quorum lost: the appliance hears fewer than a majority of voters, so it fences nobody and restarts nothing until it hears them again";
@@ -211,15 +219,20 @@ internal sealed partial class FailoverEngine
         return _journal.Append(new NewDecision(kind, subject, outcome, evidence));
     }
 
-    /// <summary>Journals once per distinct (key, text): a condition that lasts is one row, not one per tick.</summary>
-    private bool JournalOnce(string key, string kind, string subject, Outcome outcome, string summary, JsonObject? evidence = null)
+    /// <summary>
+    /// Journals once per distinct (key, text): a condition that lasts is one row, not one per tick.
+    /// <paramref name="identity"/>, when given, replaces the text in that comparison (for texts that
+    /// carry a moving deadline).
+    /// </summary>
+    private bool JournalOnce(string key, string kind, string subject, Outcome outcome, string summary, JsonObject? evidence = null, string? identity = null)
     {
-        if (_said.TryGetValue(key, out var last) && string.Equals(last, summary, StringComparison.Ordinal))
+        string same = identity ?? summary;
+        if (_said.TryGetValue(key, out var last) && string.Equals(last, same, StringComparison.Ordinal))
         {
             return false;
         }
 
-        _said[key] = summary;
+        _said[key] = same;
         Journal(kind, subject, outcome, summary, evidence);
         return true;
     }

@@ -11,12 +11,11 @@ internal static class FailoverStatusBuilder
     public const string LeaseOnlyText =
         "LEASE ONLY: no storage target is configured, so a failed host is not cut off its disks; failover relies on the host's lease and self-fence alone";
 
-    public static FailoverStatus Build(ClusterView view, IHostLiveness liveness, bool fenceConfigured, FailoverOptions options, DateTimeOffset now)
+    public static FailoverStatus Build(ClusterView view, IHostLiveness liveness, bool fenceConfigured, FailoverOptions options, TimeSpan silentAfter, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(liveness);
         ArgumentNullException.ThrowIfNull(options);
-        var silentAfter = TimeSpan.FromMilliseconds(options.SuspectAfterMs);
         var slots = PlacementInput.Hosts(view);
         var hosts = new List<FailoverHostStatus>(slots.Count);
         foreach (var slot in slots)
