@@ -34,6 +34,9 @@ internal static class Program
                 case "--trace":
                     trace = true;
                     break;
+                case "--scenario" when i + 1 < args.Length:
+                    Console.Write(Scenario.Run(args[++i]));
+                    return 0;
                 case "--stats":
                     stats = true;
                     break;

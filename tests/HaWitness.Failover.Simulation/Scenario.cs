@@ -87,6 +87,28 @@ internal static partial class Scenario
             sb.AppendLine(ScenarioFormat.Line(d));
         }
 
+        sb.AppendLine("# what the hosts and the appliance process did (their own logs)");
+        string? previous = null;
+        foreach (var line in world.TraceLines)
+        {
+            string text = line[9..];
+            bool agent = world.Agents.Any(a => text.StartsWith(a.Name + ": ", StringComparison.Ordinal));
+            bool appliance = text.StartsWith("appliance ", StringComparison.Ordinal);
+            if ((!agent && !appliance) || text.Contains(" starts ", StringComparison.Ordinal) || text.Contains(": stops ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string key = text.Contains("keeps its VMs", StringComparison.Ordinal) ? text[..text.IndexOf(':', StringComparison.Ordinal)] + " keeps" : text;
+            if (key == previous)
+            {
+                continue;
+            }
+
+            previous = key;
+            sb.AppendLine(line);
+        }
+
         sb.AppendLine("# final state");
         if (world.Liveness is { } liveness)
         {
