@@ -24,6 +24,12 @@ internal sealed class SimLog(World world) : ICommandLog
     /// <summary>Probability that the appliance crashes in the middle of a proposal.</summary>
     public double CrashInPropose { get; set; }
 
+    /// <summary>Crash the appliance at exactly this proposal of the engine (1-based; 0 = never), committing it or not.</summary>
+    public (int At, bool Commit) CrashAtProposal { get; set; }
+
+    /// <summary>Proposals the engine (or an operator) made so far.</summary>
+    public int Proposals { get; private set; }
+
     public Task<Commit> ProposeAsync(ClusterCommand command, CancellationToken cancellationToken)
     {
         if (!world.ApplianceUp)
@@ -34,6 +40,18 @@ internal sealed class SimLog(World world) : ICommandLog
         if (!world.ApplianceReachesMajority())
         {
             return Task.FromException<Commit>(new NotLeaderException("no majority of voters reachable: cannot commit"));
+        }
+
+        Proposals++;
+        if (CrashAtProposal.At == Proposals)
+        {
+            if (CrashAtProposal.Commit)
+            {
+                Append(command);
+            }
+
+            world.CrashAppliance($"crash at proposal {Proposals}: {command.Describe()}", TimeSpan.FromSeconds(2));
+            return Task.FromException<Commit>(new ApplianceCrashedException());
         }
 
         if (CrashInPropose > 0 && world.Random.NextDouble() < CrashInPropose)

@@ -68,8 +68,16 @@ internal sealed class CommandChannel(IReadOnlyList<string> argv, TimeSpan timeou
             cts.CancelAfter(timeout);
             var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
             var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-            await process.StandardInput.WriteAsync(JsonSerializer.Serialize(alarm, FailoverJson.Default.AlarmPayload).AsMemory(), cts.Token).ConfigureAwait(false);
-            process.StandardInput.Close();
+            try
+            {
+                await process.StandardInput.WriteAsync(JsonSerializer.Serialize(alarm, FailoverJson.Default.AlarmPayload).AsMemory(), cts.Token).ConfigureAwait(false);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // the hook does not read its stdin (or exited already): its exit code decides
+            }
+
             try
             {
                 await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);

@@ -100,7 +100,7 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
         string where = vm.Host is null ? $"{vm.Name} is unplaced" : $"{vm.Name} is {state} on {vm.Host} (epoch {vm.Epoch})";
         if (vm.Host is null)
         {
-            string why = Latest(DecisionKinds.VmNotRestarted, DecisionKinds.PlaceVm);
+            string why = Latest(DecisionKinds.VmNotRestarted) is { Length: > 0 } nr ? nr : Latest(DecisionKinds.PlaceVm);
             return why.Length == 0 ? where + "." : $"{where}: {why}.";
         }
 

@@ -1,0 +1,121 @@
+using HaWitness.Cluster.State;
+using HaWitness.Core.Journal;
+using HaWitness.Failover.Alarms;
+using HaWitness.Failover.Simulation;
+
+namespace HaWitness.Failover.Tests.Engine;
+
+/// <summary>The engine in a small simulated cluster (two hosts and the witness) on the fake clock.</summary>
+public sealed class FailoverEngineTests
+{
+    private static World TwoHosts(bool fence = true, int crashAt = 0, bool commitThenCrash = false)
+    {
+        var world = new World(7, new SimTimings(), new FailoverOptions { DetectFailures = true }, fence) { Tracing = true };
+        world.AddHost("a", 16, 32768, 3000);
+        world.AddHost("b", 16, 32768, 3000);
+        world.Setup([
+            new AddVm("web", "a", true, true, VmPriority.High, 2, 4096, null),
+            new AddVm("db", "a", true, true, VmPriority.Medium, 2, 4096, null),
+        ]);
+        world.Run(TimeSpan.FromSeconds(5));
+        world.Log.CrashAtProposal = (crashAt == 0 ? 0 : world.Log.Proposals + crashAt, commitThenCrash);
+        return world;
+    }
+
+    private static bool AllRunOn(World world, string host) =>
+        world.Log.View.Vms.Values.All(v => v.Host == host && world.Agent(host)!.IsRunning(v.Name) && v.Run);
+
+    [Fact]
+    public void HostCrash_IsFencedBeforeAnyVmMoves_AndEveryVmRunsOnTheSurvivor()
+    {
+        var world = TwoHosts();
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(20));
+
+        Assert.Null(world.Violation);
+        Assert.True(AllRunOn(world, "b"));
+        var rows = world.Journal.All;
+        long fenced = rows.First(d => d.Kind == DecisionKinds.FenceHost && d.Outcome == Outcome.Succeeded).Id;
+        Assert.All(rows.Where(d => d.Kind == DecisionKinds.PlaceVm), d => Assert.True(d.Id > fenced));
+        Assert.Contains(world.Alarms.Raised, a => a.Kind == AlarmKind.HostFailed);
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    [InlineData(2, false)]
+    [InlineData(2, true)]
+    [InlineData(3, false)]
+    [InlineData(3, true)]
+    public void ApplianceCrash_AtAnyStepOfAFailover_ResumesFromTheCommittedState(int proposal, bool committed)
+    {
+        var world = TwoHosts(crashAt: proposal, commitThenCrash: committed);
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(40));
+
+        Assert.Null(world.Violation);
+        Assert.Contains(world.TraceLines, l => l.Contains($"crash at proposal", StringComparison.Ordinal));
+        Assert.True(AllRunOn(world, "b"), string.Join("\n", world.TraceLines));
+    }
+
+    [Fact]
+    public void FenceFailing_MovesNothing_AlarmsEveryTry_AndMovesOnceItIsVerified()
+    {
+        var world = TwoHosts();
+        world.Target.Failing = true;
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("a", world.Log.View.Vms["web"].Host);
+        Assert.True(world.Alarms.Raised.Count(a => a.Kind == AlarmKind.FenceFailed) >= 2);
+
+        world.Target.Failing = false;
+        world.Run(TimeSpan.FromSeconds(20));
+        Assert.True(AllRunOn(world, "b"));
+        Assert.Null(world.Violation);
+    }
+
+    [Fact]
+    public void LeaseOnly_EveryFailoverSaysSoInTheJournal()
+    {
+        var world = TwoHosts(fence: false);
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(20));
+
+        var fence = Assert.Single(world.Journal.All, d => d.Kind == DecisionKinds.FenceHost);
+        Assert.Contains("LEASE ONLY", fence.EvidenceJson, StringComparison.Ordinal);
+        Assert.Contains("lease only", fence.EvidenceJson, StringComparison.Ordinal);
+        Assert.True(world.Engine!.LeaseOnly);
+        Assert.True(AllRunOn(world, "b"));
+    }
+
+    [Fact]
+    public void NoQuorum_FencesNobody_AndJournalsWhyOnce()
+    {
+        var world = TwoHosts();
+        world.Net.Isolate(SimNetwork.Witness);
+        world.Run(TimeSpan.FromSeconds(30));
+
+        Assert.DoesNotContain(world.Journal.All, d => d.Kind is DecisionKinds.HostFailed or DecisionKinds.FenceHost);
+        Assert.Single(world.Journal.All, d => d.Kind == "Quorum" && d.Outcome == Outcome.Failed);
+        Assert.Single(world.Alarms.Raised, a => a.Kind == AlarmKind.QuorumLost);
+    }
+
+    [Fact]
+    public void StaleWriter_IsNotReadmitted_UntilItRunsNoneOfTheMovedVms()
+    {
+        var world = TwoHosts();
+        world.Net.Isolate("a"); // a keeps running, self-fences, is fenced, its VMs move
+        world.Run(TimeSpan.FromSeconds(25));
+        Assert.True(AllRunOn(world, "b"));
+
+        world.Net.Reconnect("a");
+        world.Run(TimeSpan.FromSeconds(10));
+
+        Assert.Null(world.Violation);
+        var a = world.Log.View.Hosts["a"];
+        Assert.Equal(HostPhase.Active, a.Phase);
+        Assert.NotEqual("a-g1", a.Generation);
+        Assert.Contains(world.Journal.All, d => d.Kind == "ReadmitHost" && d.Outcome == Outcome.Succeeded);
+    }
+}

@@ -1,0 +1,74 @@
+using HaWitness.Cluster.State;
+using HaWitness.Failover.Explain;
+using HaWitness.Failover.Simulation;
+
+namespace HaWitness.Failover.Tests.Explain;
+
+public sealed class ExplainServiceTests
+{
+    private static World CrashedA(int bCpus = 16)
+    {
+        var world = new World(3, new SimTimings(), new FailoverOptions { DetectFailures = true }, fenceConfigured: true);
+        world.AddHost("a", 16, 32768, 3000);
+        world.AddHost("b", bCpus, 32768, 3000);
+        world.Setup([
+            new AddVm("web", "a", true, true, VmPriority.High, 2, 4096, null),
+            new AddVm("big", "a", true, true, VmPriority.Low, 8, 4096, null),
+            new AddVm("scratch", "a", true, false, VmPriority.Medium, 1, 1024, null),
+        ]);
+        world.Run(TimeSpan.FromSeconds(5));
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(20));
+        return world;
+    }
+
+    private static ExplainService Explainer(World w) => new(w.Journal, w.Log, w.Liveness!);
+
+    [Fact]
+    public void Vm_ThatMoved_SaysWhereAndWhy_WithTheHostsFailureInTheChain()
+    {
+        var w = CrashedA();
+
+        var answer = Explainer(w).Vm("web");
+
+        Assert.True(answer.Found);
+        Assert.StartsWith("web is running on b", answer.Answer, StringComparison.Ordinal);
+        Assert.Contains("moved from a", answer.Answer, StringComparison.Ordinal);
+        Assert.Contains(answer.Chain, s => s.Kind == "HostFailed" && s.Subject == "host:a");
+        Assert.Contains(answer.Chain, s => s.Kind == "FenceHost" && s.Outcome == "Succeeded");
+        Assert.Equal("running", answer.Current!["state"]!.GetValue<string>());
+        Assert.True(answer.Chain.Select(s => s.Id).SequenceEqual(answer.Chain.Select(s => s.Id).Order()));
+    }
+
+    [Fact]
+    public void Vm_NotRestarted_SaysWhy()
+    {
+        var w = CrashedA(bCpus: 4);
+
+        var big = Explainer(w).Vm("big");
+        var scratch = Explainer(w).Vm("scratch");
+
+        Assert.True(big.Answer.Contains("not restarted: no capacity", StringComparison.Ordinal), big.Answer);
+        Assert.Equal("unplaced", big.Current!["state"]!.GetValue<string>());
+        Assert.True(scratch.Answer.Contains("HA is off", StringComparison.Ordinal), scratch.Answer);
+    }
+
+    [Fact]
+    public void Host_ThatFailed_SaysWhyItWasFenced()
+    {
+        var answer = Explainer(CrashedA()).Host("a");
+
+        Assert.Contains("a was declared failed: no heartbeat from a", answer.Answer, StringComparison.Ordinal);
+        Assert.Contains("cut off the storage (verified)", answer.Answer, StringComparison.Ordinal);
+        Assert.Contains("new generation", answer.Answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_IsNotFound()
+    {
+        var e = Explainer(CrashedA());
+
+        Assert.False(e.Vm("nope").Found);
+        Assert.False(e.Host("nope").Found);
+    }
+}
