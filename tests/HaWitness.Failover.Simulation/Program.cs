@@ -37,11 +37,16 @@ internal static class Program
                 case "--scenario" when i + 1 < args.Length:
                     Console.Write(Scenario.Run(args[++i]));
                     return 0;
+                case "--timeline":
+                    Console.Write(Timeline.Run(20, new HaWitness.Core.Configuration.LeaseOptions(), 3000, fence: true));
+                    Console.Write(Timeline.Run(20, new HaWitness.Core.Configuration.LeaseOptions(), 3000, fence: false));
+                    Console.Write(Timeline.Run(20, new HaWitness.Core.Configuration.LeaseOptions { LeaseMs = 3000 }, 1000, fence: true));
+                    return 0;
                 case "--stats":
                     stats = true;
                     break;
                 default:
-                    Console.Error.WriteLine("usage: simulate --seeds N [--seed S] [--trace] [--stats]");
+                    Console.Error.WriteLine("usage: simulate --seeds N [--seed S] [--trace] [--stats] | --scenario DIR | --timeline");
                     return 2;
             }
         }
