@@ -8,8 +8,13 @@ namespace HaWitness.Failover.Bench;
 /// Placement of 10,000 VMs on 64 hosts (a whole cluster's restart plan in one pass), with and
 /// without rules, and the failover of one host's share (about 160 VMs onto the other 63).
 /// </summary>
+// In-process: the repository's Directory.Build.props (warnings as errors, analyzers) would
+// otherwise apply to BenchmarkDotNet's generated boilerplate project too.
 [MemoryDiagnoser]
-[SimpleJob(warmupCount: 3, iterationCount: 15)]
+[MedianColumn]
+[InProcess]
+[WarmupCount(3)]
+[IterationCount(15)]
 public class PlacementBenchmarks
 {
     private PlacementRequest _all = null!;

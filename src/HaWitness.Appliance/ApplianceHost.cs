@@ -85,6 +85,7 @@ internal static partial class ApplianceHost
         builder.Services.AddSingleton(dataDir);
         builder.Services.AddSingleton(journal);
         ClusterServices.Register(builder.Services, options, dataDir, ca, node);
+        FailoverServices.Register(builder.Services, options, node);
         builder.Services.AddSingleton<StatusBuilder>();
 
         await using var app = builder.Build();
@@ -93,6 +94,7 @@ internal static partial class ApplianceHost
         _ = app.Services.GetRequiredService<Cluster.Join.JoinToken>().GetOrCreate();
         StatusEndpoints.Map(app);
         AgentEndpoints.Map(app);
+        FailoverEndpoints.Map(app);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using HaWitness.Failover.Alarms;
 using HaWitness.Failover.Explain;
+using HaWitness.Failover.Planned;
 using HaWitness.Failover.Status;
 
 namespace HaWitness.Failover;
@@ -13,4 +14,5 @@ namespace HaWitness.Failover;
 [JsonSerializable(typeof(FailoverStatus))]
 [JsonSerializable(typeof(ExplainAnswer))]
 [JsonSerializable(typeof(AlarmPayload))]
+[JsonSerializable(typeof(OperationResult))]
 public sealed partial class FailoverJson : JsonSerializerContext;

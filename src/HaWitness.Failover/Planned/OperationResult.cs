@@ -6,4 +6,4 @@ namespace HaWitness.Failover.Planned;
 /// <param name="Message">One sentence for people.</param>
 /// <param name="Index">The log index it was committed at, when it was.</param>
 /// <param name="DecisionId">The journal row that records it.</param>
-internal sealed record OperationResult(bool Accepted, string Code, string Message, long? Index, long DecisionId);
+public sealed record OperationResult(bool Accepted, string Code, string Message, long? Index, long DecisionId);

@@ -1,0 +1,75 @@
+using HaWitness.Cluster;
+using HaWitness.Cluster.Leases;
+using HaWitness.Cluster.Raft;
+using HaWitness.Core.Configuration;
+using HaWitness.Core.Fencing;
+using HaWitness.Core.Journal;
+using HaWitness.Failover;
+using HaWitness.Failover.Alarms;
+using HaWitness.Failover.Engine;
+using HaWitness.Failover.Explain;
+using HaWitness.Failover.Journal;
+using HaWitness.Failover.Planned;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace HaWitness.Appliance;
+
+/// <summary>
+/// The failover engine, planned operations, explainer and alarms. The engine runs while this
+/// node leads (<see cref="FailoverLoop"/>); the leader's duties detect failed hosts, the engine
+/// takes it from <c>HostFailed</c> on. Without a registered <see cref="IStorageFencer"/> it runs
+/// lease-only and says so.
+/// </summary>
+internal static class FailoverServices
+{
+    public static void Register(IServiceCollection services, ApplianceOptions options, RaftNode node)
+    {
+        _ = options;
+        services.TryAddSingleton(new FailoverOptions());
+        services.TryAddSingleton(new AlarmOptions());
+        services.TryAddSingleton<IStorageFencer, LeaseOnlyFencer>();
+        services.AddSingleton<IDecisionJournal>(sp => new StoreJournal(sp.GetRequiredService<JournalStore>()));
+        services.AddSingleton(sp => new AlarmDispatcher(
+            AlarmDispatcher.Channels(sp.GetRequiredService<AlarmOptions>(), new HttpClient()),
+            sp.GetRequiredService<IDecisionJournal>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AlarmOptions>(),
+            Environment.MachineName, sp.GetRequiredService<ILogger<AlarmDispatcher>>()));
+        services.AddSingleton<IAlarmSink>(sp => sp.GetRequiredService<AlarmDispatcher>());
+        services.AddSingleton(sp => new FailoverEngine(
+            node, sp.GetRequiredService<IHostLiveness>(), sp.GetRequiredService<IStorageFencer>(), sp.GetRequiredService<IDecisionJournal>(),
+            sp.GetRequiredService<IAlarmSink>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<FailoverOptions>(),
+            sp.GetRequiredService<LeaseOptions>(), sp.GetRequiredService<ILogger<FailoverEngine>>()));
+        services.AddSingleton(sp => new PlannedOperations(
+            node, sp.GetRequiredService<IHostLiveness>(), sp.GetRequiredService<IStorageFencer>(), sp.GetRequiredService<IDecisionJournal>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<FailoverOptions>(), sp.GetRequiredService<ILogger<PlannedOperations>>()));
+        services.AddSingleton(sp => new ExplainService(sp.GetRequiredService<IDecisionJournal>(), node, sp.GetRequiredService<IHostLiveness>()));
+        services.AddHostedService(sp => new FailoverLoop(node, sp.GetRequiredService<FailoverEngine>(), sp.GetRequiredService<AlarmDispatcher>(), sp.GetRequiredService<TimeProvider>()));
+    }
+}
+
+/// <summary>Runs the failover engine under the leadership token while this node leads, and delivers alarms.</summary>
+internal sealed class FailoverLoop(RaftNode node, FailoverEngine engine, AlarmDispatcher alarms, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delivering = alarms.RunAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (node.IsLeader)
+            {
+                using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, node.LeadershipToken);
+                await engine.RunAsync(leading.Token).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        await delivering.ConfigureAwait(false);
+    }
+}

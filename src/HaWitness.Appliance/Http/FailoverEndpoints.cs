@@ -1,0 +1,64 @@
+using HaWitness.Cluster.Leases;
+using HaWitness.Cluster.Raft;
+using HaWitness.Cluster.State;
+using HaWitness.Core.Configuration;
+using HaWitness.Core.Fencing;
+using HaWitness.Failover;
+using HaWitness.Failover.Explain;
+using HaWitness.Failover.Planned;
+using HaWitness.Failover.Status;
+
+namespace HaWitness.Appliance.Http;
+
+/// <summary>
+/// The failover API: <c>GET /api/v1/explain/vm/{name}</c>, <c>GET /api/v1/explain/host/{name}</c>,
+/// <c>GET /api/v1/failover</c> (VM states, storage-fence mode, can tolerate k host failures), and
+/// the operator's requests (<c>POST /api/v1/maintenance/{host}/enter|exit</c>,
+/// <c>POST /api/v1/vms/{name}/migrate/{host}</c>, <c>POST /api/v1/vms/{name}/ha/on|off</c>,
+/// <c>POST /api/v1/vms/{name}/priority/{level}</c>). Operator requests answer 200 when committed
+/// (or nothing needed doing), 404 for an unknown name, 409 when refused, 503 when this node is not
+/// the leader; the body says why either way.
+/// </summary>
+internal static class FailoverEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/api/v1/explain/vm/{name}", (string name, ExplainService explain) =>
+            Answer(explain.Vm(name)));
+        app.MapGet("/api/v1/explain/host/{name}", (string name, ExplainService explain) =>
+            Answer(explain.Host(name)));
+        app.MapGet("/api/v1/failover", (RaftNode node, IHostLiveness liveness, IStorageFencer fencer, FailoverOptions options, LeaseOptions lease, TimeProvider time) =>
+            TypedResults.Json(
+                FailoverStatusBuilder.Build(node.View, liveness, fencer.IsConfigured, options, TimeSpan.FromMilliseconds(lease.SuspectAfterMs), time.GetUtcNow()),
+                FailoverJson.Default.FailoverStatus));
+        app.MapPost("/api/v1/maintenance/{host}/{action}", async (string host, string action, bool? force, PlannedOperations ops, CancellationToken ct) =>
+            action switch
+            {
+                "enter" => Result(await ops.EnterMaintenanceAsync(host, force ?? false, ct).ConfigureAwait(false)),
+                "exit" => Result(await ops.ExitMaintenanceAsync(host, ct).ConfigureAwait(false)),
+                _ => Bad($"unknown maintenance action '{action}' (enter | exit)"),
+            });
+        app.MapPost("/api/v1/vms/{name}/migrate/{host}", async (string name, string host, PlannedOperations ops, CancellationToken ct) =>
+            Result(await ops.MigrateAsync(name, host, ct).ConfigureAwait(false)));
+        app.MapPost("/api/v1/vms/{name}/ha/{onOff}", async (string name, string onOff, PlannedOperations ops, CancellationToken ct) =>
+            onOff is "on" or "off" ? Result(await ops.SetHaAsync(name, onOff == "on", ct).ConfigureAwait(false)) : Bad("ha must be on or off"));
+        app.MapPost("/api/v1/vms/{name}/priority/{level}", async (string name, string level, PlannedOperations ops, CancellationToken ct) =>
+            Enum.TryParse<VmPriority>(level, ignoreCase: true, out var p) && !int.TryParse(level, out _)
+                ? Result(await ops.SetPriorityAsync(name, p, ct).ConfigureAwait(false))
+                : Bad("priority must be high, medium, low or disabled"));
+    }
+
+    private static IResult Answer(ExplainAnswer answer) =>
+        TypedResults.Json(answer, FailoverJson.Default.ExplainAnswer, statusCode: answer.Found ? StatusCodes.Status200OK : StatusCodes.Status404NotFound);
+
+    private static IResult Result(OperationResult r) => TypedResults.Json(r, FailoverJson.Default.OperationResult, statusCode: r.Code switch
+    {
+        "ok" or "noop" => StatusCodes.Status200OK,
+        "not-found" => StatusCodes.Status404NotFound,
+        "not-leader" => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status409Conflict,
+    });
+
+    private static IResult Bad(string message) =>
+        TypedResults.Json(new OperationResult(false, "bad-request", message, null, 0), FailoverJson.Default.OperationResult, statusCode: StatusCodes.Status400BadRequest);
+}
