@@ -50,6 +50,9 @@ public sealed record AssignVms(IReadOnlyList<VmPlacement> Placements, string Rea
     public override string Describe() => Placements.Count == 1
         ? (Placements[0].Host is null ? $"unplace VM {Placements[0].Name}: {Reason}" : $"assign VM {Placements[0].Name} to {Placements[0].Host}: {Reason}")
         : $"assign {Placements.Count} VMs: {Reason}";
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], [.. Placements.Select(p => p.Name)]);
 }
 
 /// <summary>
@@ -81,6 +84,9 @@ public sealed record BeginMove(string Name, string? Target, string Reason) : Clu
 
     /// <inheritdoc />
     public override string Describe() => $"stop VM {Name} on its owner to move it{(Target is null ? string.Empty : " to " + Target)}: {Reason}";
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], [Name]);
 }
 
 /// <summary>Sets the VMs a VM waits for before it starts ("B starts after A runs").</summary>
@@ -106,6 +112,9 @@ public sealed record SetVmDependencies(string Name, IReadOnlyList<string> Depend
     public override string Describe() => DependsOn.Count == 0
         ? $"VM {Name} depends on nothing"
         : $"VM {Name} starts after {string.Join(", ", DependsOn)}";
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], [Name]);
 }
 
 /// <summary>Adds or replaces a placement rule (by name).</summary>
@@ -139,6 +148,9 @@ public sealed record SetPlacementRule(PlacementRule Rule) : ClusterCommand
         PlacementRuleKind.KeepTogether => $"rule {Rule.Name}: keep {string.Join(", ", Rule.Vms)} together",
         _ => $"rule {Rule.Name}: {string.Join(", ", Rule.Vms)} prefer {string.Join(", ", Rule.Hosts)}",
     };
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], []);
 }
 
 /// <summary>Removes a placement rule.</summary>
@@ -149,4 +161,7 @@ public sealed record RemovePlacementRule(string Name) : ClusterCommand
 
     /// <inheritdoc />
     public override string Describe() => $"remove rule {Name}";
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([], []);
 }
