@@ -5,11 +5,13 @@ using HaWitness.TestSupport;
 namespace HaWitness.Lab.Tests;
 
 /// <summary>The appliance and sim agents as real processes on loopback, DotNext Raft not mocked.</summary>
-public sealed class QuorumLabTests : IAsyncDisposable
+public sealed class QuorumLabTests : IAsyncLifetime
 {
     private readonly ClusterLab _lab = new();
 
-    public ValueTask DisposeAsync() => _lab.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _lab.DisposeAsync();
 
     private static bool Online(JsonElement s, string host) =>
         ClusterLab.Host(s, host) is { } h && h.GetProperty("state").GetString() == "online" && h.GetProperty("voter").GetBoolean();
