@@ -13,7 +13,7 @@ for ((i = 1; i <= runs; i++)); do
   data=$(mktemp -d)
   log="$data/serve.log"
   t0=$(date +%s%N)
-  "$bin/hawitness" serve --data "$data/d" --urls http://127.0.0.1:0 >"$log" 2>&1 &
+  "$bin/hawitness" serve --data "$data/d" --urls http://127.0.0.1:0 --raft "127.0.0.1:$((20000 + RANDOM % 40000))" >"$log" 2>&1 &
   pid=$!
   url=""
   for _ in $(seq 1 1000); do

@@ -50,7 +50,18 @@ internal static class ClusterServices
         services.AddSingleton(options.Lease);
         services.AddSingleton(new JoinToken(dataDir.Path));
         services.AddSingleton(new MemberKeys(dataDir.Path));
-        services.AddSingleton(sp => new HostLeaseTracker(options.Lease, sp.GetRequiredService<TimeProvider>(), () => node.View));
+        services.AddSingleton(sp =>
+        {
+            var tracker = new HostLeaseTracker(options.Lease, sp.GetRequiredService<TimeProvider>(), () => node.View);
+            node.State.Applied += (_, command, result) =>
+            {
+                if (result.Applied && command is RegisterHost registered)
+                {
+                    tracker.Registered(registered.Name);
+                }
+            };
+            return tracker;
+        });
         services.AddSingleton<IHostLiveness>(sp => sp.GetRequiredService<HostLeaseTracker>());
         services.AddSingleton(new VmPolicy(options.DefaultHa, Enum.Parse<VmPriority>(options.DefaultPriority, ignoreCase: true)));
         services.AddSingleton<LeaderDuties>();

@@ -19,8 +19,10 @@ public sealed class ServeTests : IDisposable
         _dir.Dispose();
     }
 
+    private static string FreeRaft() => $"127.0.0.1:{ClusterLab.FreePort()}";
+
     private TestProcess Serve(string data, params string[] extra) =>
-        TestProcess.Start(Binaries.Appliance, ["serve", "--data", data, "--urls", "http://127.0.0.1:0", .. extra]);
+        TestProcess.Start(Binaries.Appliance, ["serve", "--data", data, "--urls", "http://127.0.0.1:0", "--raft", FreeRaft(), .. extra]);
 
     [Fact]
     public async Task Serve_AnswersHealthAndStatus_ThenSigtermExitsZero_AndJournalsBoth()
@@ -36,14 +38,19 @@ public sealed class ServeTests : IDisposable
         var root = status.RootElement;
         Assert.Equal(JsonValueKind.Array, root.GetProperty("hosts").ValueKind);
         Assert.Equal(0, root.GetProperty("hosts").GetArrayLength());
-        Assert.False(root.GetProperty("quorum").GetProperty("hasQuorum").GetBoolean());
-        Assert.Contains("standalone", root.GetProperty("quorum").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        // Alone, the witness is the whole voter set: it leads, and says there are no hosts yet.
+        Assert.Equal(1, root.GetProperty("quorum").GetProperty("voters").GetInt32());
+        Assert.True(root.GetProperty("quorum").GetProperty("hasQuorum").GetBoolean());
+        Assert.Contains("only the witness", root.GetProperty("quorum").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.String, root.GetProperty("leader").ValueKind);
 
         app.Signal(Posix.SIGTERM);
         Assert.Equal(0, await app.WaitForExitAsync(Exit));
 
         using var journal = JournalStore.Open(Path.Combine(data, JournalStore.FileName));
-        Assert.Equal(["ApplianceStopped", "ApplianceStarted"], journal.Events().Select(e => e.Kind));
+        var kinds = journal.Events().Select(e => e.Kind).ToList();
+        Assert.Equal("ApplianceStopped", kinds[0]);
+        Assert.Contains("ApplianceStarted", kinds);
     }
 
     [Fact]
@@ -53,7 +60,7 @@ public sealed class ServeTests : IDisposable
         using var first = Serve(data);
         Uri url = await first.WaitForListeningAsync();
 
-        var (code, _, stderr) = await TestProcess.RunAsync(Binaries.Appliance, ["serve", "--data", data, "--urls", "http://127.0.0.1:0"]);
+        var (code, _, stderr) = await TestProcess.RunAsync(Binaries.Appliance, ["serve", "--data", data, "--urls", "http://127.0.0.1:0", "--raft", FreeRaft()]);
 
         Assert.Equal(1, code);
         Assert.Contains("in use by another HaWitness process", stderr, StringComparison.Ordinal);
@@ -69,7 +76,7 @@ public sealed class ServeTests : IDisposable
         byte[] foreign = "this is somebody's spreadsheet, not a journal............"u8.ToArray();
         File.WriteAllBytes(db, foreign);
 
-        var (code, _, stderr) = await TestProcess.RunAsync(Binaries.Appliance, ["serve", "--data", data, "--urls", "http://127.0.0.1:0"]);
+        var (code, _, stderr) = await TestProcess.RunAsync(Binaries.Appliance, ["serve", "--data", data, "--urls", "http://127.0.0.1:0", "--raft", FreeRaft()]);
 
         Assert.Equal(1, code);
         Assert.Contains("not a SQLite database", stderr, StringComparison.Ordinal);
@@ -84,7 +91,7 @@ public sealed class ServeTests : IDisposable
         squatter.Start();
         int port = ((IPEndPoint)squatter.LocalEndpoint).Port;
 
-        var (code, _, stderr) = await TestProcess.RunAsync(Binaries.Appliance, ["serve", "--data", _dir.File("d"), "--urls", $"http://127.0.0.1:{port}"]);
+        var (code, _, stderr) = await TestProcess.RunAsync(Binaries.Appliance, ["serve", "--data", _dir.File("d"), "--urls", $"http://127.0.0.1:{port}", "--raft", FreeRaft()]);
 
         Assert.Equal(1, code);
         Assert.Contains("cannot listen on", stderr, StringComparison.Ordinal);
@@ -93,7 +100,9 @@ public sealed class ServeTests : IDisposable
     [Theory]
     [InlineData("""{ "ShutdownTimeoutMs": 1 }""", "ShutdownTimeoutMs = 1 is out of range")]
     [InlineData("""{ "Urls": 8080 }""", "Urls has '8080'")]
-    [InlineData("""{ "Lease": { "DurationMs": 5000 } }""", "unknown key 'Lease'")]
+    [InlineData("""{ "Leases": { "DurationMs": 5000 } }""", "unknown key 'Leases'")]
+    [InlineData("""{ "Lease": { "DurationMs": 5000 } }""", "unknown key 'DurationMs' (in LeaseOptions)")]
+    [InlineData("""{ "Lease": { "LeaseMs": 1000 } }""", "Lease:LeaseMs = 1000 is too short")]
     [InlineData("""{ "Urls": """, "invalid JSON")]
     public async Task Serve_BadConfig_ExitsTwoWithOneLineNamingTheKey(string json, string expected)
     {
@@ -114,7 +123,7 @@ public sealed class ServeTests : IDisposable
     {
         string config = _dir.File("appliance.json");
         await File.WriteAllTextAsync(config, """{ "Urls": "http://127.0.0.1:1" }""");
-        using var app = TestProcess.Start(Binaries.Appliance, ["serve", "--config", config, "--data", _dir.File("d")],
+        using var app = TestProcess.Start(Binaries.Appliance, ["serve", "--config", config, "--data", _dir.File("d"), "--raft", FreeRaft()],
             new Dictionary<string, string> { ["HAWITNESS_Urls"] = "http://127.0.0.1:0" });
 
         Uri url = await app.WaitForListeningAsync();

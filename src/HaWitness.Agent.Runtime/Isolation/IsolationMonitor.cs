@@ -21,6 +21,7 @@ public sealed partial class IsolationMonitor
     private readonly JournalStore _journal;
     private readonly ILogger _logger;
     private DateTimeOffset _lastProbe = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastWarmup = DateTimeOffset.MinValue;
     private string? _lastKeepReason;
 
     /// <summary>Creates the monitor.</summary>
@@ -64,6 +65,7 @@ public sealed partial class IsolationMonitor
         if (!lease.EverHeld || lease.IsValid || _state.SelfFenced)
         {
             _lastKeepReason = null;
+            await WarmUpAsync(ct).ConfigureAwait(false);
             return;
         }
 
@@ -119,6 +121,30 @@ public sealed partial class IsolationMonitor
             _lastKeepReason = verdict.Reason;
             _journal.RecordEvent("IsolationCheck", Subjects.Host(me), "lease expired but keeping VMs: " + verdict.Reason);
             LogKeep(_logger, verdict.Reason);
+        }
+    }
+
+    /// <summary>
+    /// While the lease holds, probe the peers now and then and ignore the answers: it keeps the
+    /// mutual-TLS connections open, so the probe that matters (at lease expiry, within T_probe)
+    /// does not pay a handshake on a loaded machine.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken ct)
+    {
+        var now = _state.Time.GetUtcNow();
+        if (now - _lastWarmup < TimeSpan.FromMilliseconds(_state.Timings.LeaseMs))
+        {
+            return;
+        }
+
+        _lastWarmup = now;
+        string me = _state.Options.Name;
+        var peers = _node.View.Hosts.Values
+            .Where(h => h.Name != me && h.Voter && h.Phase != HostPhase.Removed)
+            .ToDictionary(h => h.Name, h => h.ProbeEndpoint, StringComparer.Ordinal);
+        if (peers.Count > 0)
+        {
+            await _prober.ProbeAsync(peers, TimeSpan.FromMilliseconds(_state.Timings.LeaseMs), ct).ConfigureAwait(false);
         }
     }
 

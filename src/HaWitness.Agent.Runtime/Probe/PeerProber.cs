@@ -18,6 +18,7 @@ public sealed class PeerProber : IDisposable
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(2),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
             SslOptions =
             {
                 ClientCertificates = [certificate],

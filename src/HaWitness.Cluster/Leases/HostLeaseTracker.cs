@@ -18,6 +18,7 @@ public sealed class HostLeaseTracker : IHostLiveness
     private readonly Lock _lock = new();
     private readonly Dictionary<string, DateTimeOffset> _lastHeard = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _heardSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _registeredAt = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _leasedUntil = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Host, long Seq), DateTimeOffset> _received = [];
     private readonly Dictionary<string, HostReport> _reports = new(StringComparer.Ordinal);
@@ -64,6 +65,18 @@ public sealed class HostLeaseTracker : IHostLiveness
         lock (_lock)
         {
             _leaderSince = null;
+        }
+    }
+
+    /// <summary>
+    /// The host (re-)registered now: its silence counts from here, not from the start of the
+    /// leadership (a host that just joined has not had time to send a heartbeat).
+    /// </summary>
+    public void Registered(string host)
+    {
+        lock (_lock)
+        {
+            _registeredAt[host] = _time.GetUtcNow();
         }
     }
 
@@ -127,8 +140,7 @@ public sealed class HostLeaseTracker : IHostLiveness
                 return null;
             }
 
-            var from = _lastHeard.TryGetValue(host, out var t) && t > since ? t : since;
-            return _time.GetUtcNow() - from;
+            return _time.GetUtcNow() - Reference(host, since);
         }
     }
 
@@ -164,7 +176,7 @@ public sealed class HostLeaseTracker : IHostLiveness
             }
 
             int powerOff = _view().Hosts.TryGetValue(host, out var h) ? h.PowerOffBoundMs : 0;
-            var heard = _lastHeard.TryGetValue(host, out var t) && t > leaderSince ? t : leaderSince;
+            var heard = Reference(host, leaderSince);
             var afterHeartbeat = heard + LeaseMath.SafeAfterHeartbeat(_options, powerOff);
             var afterQuorum = quorumSince + LeaseMath.SafeAfterQuorum(_options, powerOff);
             return afterHeartbeat > afterQuorum ? afterHeartbeat : afterQuorum;
@@ -200,6 +212,23 @@ public sealed class HostLeaseTracker : IHostLiveness
         }
 
         return (voters, heard);
+    }
+
+    /// <summary>The latest of: the last heartbeat, the registration, the start of this leadership.</summary>
+    private DateTimeOffset Reference(string host, DateTimeOffset leaderSince)
+    {
+        var from = leaderSince;
+        if (_lastHeard.TryGetValue(host, out var t) && t > from)
+        {
+            from = t;
+        }
+
+        if (_registeredAt.TryGetValue(host, out var r) && r > from)
+        {
+            from = r;
+        }
+
+        return from;
     }
 
     /// <summary>

@@ -1,11 +1,17 @@
 namespace HaWitness.Cluster.Leases;
 
 /// <summary>
-/// ARCHITECTURE rule 2, as a pure function. An agent whose lease expired self-fences unless it
-/// reaches a majority of voters and none of the peers it reaches holds a lease (has a leader):
-/// if a leader exists somewhere that cannot hear me, it will fence me, so I stop first; if nobody
-/// has a leader, nobody will fence anybody, and my VMs keep running.
+/// ARCHITECTURE rule 2, as a pure function. An agent whose lease expired self-fences if a peer
+/// it reaches holds a lease (a leader exists that cannot hear this host), or if the voters it
+/// cannot reach could form a majority without it (a leader could exist there). Otherwise nobody
+/// can fence it — no majority can be formed without it — and its VMs keep running.
 /// </summary>
+/// <remarks>
+/// "The unreachable voters could form a majority" is the exact form of the founders' "cannot reach
+/// a majority": they differ only when the agent reaches exactly half of an even voter set, which
+/// dynamic quorum makes common (the witness plus one host: when the witness goes down, the host
+/// reaches 1 of 2, and the witness alone can decide nothing, so the host keeps its VMs).
+/// </remarks>
 public static class SelfFencePolicy
 {
     /// <summary>Decides from the agent's lease and its peers' answers.</summary>
@@ -26,14 +32,14 @@ public static class SelfFencePolicy
             return new SelfFenceVerdict(true, $"peer {leased.Host} has a leader that does not hear this host");
         }
 
-        int reachable = 1 + peers.Count(p => p.Reachable);
+        int reachable = Math.Min(voters, 1 + peers.Count(p => p.Reachable));
         int majority = voters / 2 + 1;
-        if (reachable < majority)
+        if (voters - reachable >= majority)
         {
-            return new SelfFenceVerdict(true, $"isolated: reaches {reachable} of {voters} voters, a majority is {majority}");
+            return new SelfFenceVerdict(true, $"isolated: reaches {reachable} of {voters} voters; the other {voters - reachable} could form a majority ({majority}) without this host");
         }
 
-        return new SelfFenceVerdict(false, $"no leader anywhere: reaches {reachable} of {voters} voters and none has a leader, so nobody can fence this host");
+        return new SelfFenceVerdict(false, $"no leader anywhere: reaches {reachable} of {voters} voters, none has a leader, and no majority can be formed without this host");
     }
 }
 

@@ -37,9 +37,9 @@ public sealed class QuorumView : IClusterView
             if (!_node.IsLeader)
             {
                 return new QuorumStatus(raftVoters, 1, false,
-                    _node.Leader is { } l
+                    _node.Leader is { } l && !Equals(l, _node.LocalEndPoint)
                         ? $"this appliance follows leader {l}"
-                        : $"no leader: this appliance cannot reach a majority of the {raftVoters} voters, so nothing is decided and nobody is fenced");
+                        : $"no leader: this appliance cannot reach a majority of the {raftVoters} voters, so there is no failover and no fencing until a majority is back");
             }
 
             var (voters, heard) = _tracker.Quorum();

@@ -243,6 +243,9 @@ public sealed class LeaseArithmeticTests
     [InlineData(false, 3, new[] { true }, new[] { false }, false)]   // W down, b reachable, nobody leads: run
     [InlineData(false, 5, new[] { true, false, false }, new[] { false, false, false }, true)] // 2 of 5: fence
     [InlineData(false, 5, new[] { true, true, false }, new[] { false, false, false }, false)] // 3 of 5, no leader: run
+    [InlineData(false, 2, new bool[0], new bool[0], false)]                       // witness + this host, witness gone: it alone decides nothing
+    [InlineData(false, 4, new[] { true, false }, new[] { false, false }, false)]  // half of 4 reached: the other half has no majority
+    [InlineData(false, 4, new[] { false, false }, new[] { false, false }, true)]   // 1 of 4: the other 3 are a majority
     public void SelfFencePolicy_FollowsRuleTwo(bool leaseValid, int voters, bool[] reachable, bool[] leased, bool fence)
     {
         var peers = reachable.Select((r, i) => new PeerAnswer("p" + i, r, leased[i])).ToList();

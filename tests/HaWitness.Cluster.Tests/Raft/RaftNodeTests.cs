@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace HaWitness.Cluster.Tests.Raft;
 
 /// <summary>A real DotNext Raft group on loopback with mutual TLS: an appliance and two standby agents.</summary>
-public sealed class RaftNodeTests : IAsyncDisposable
+public sealed class RaftNodeTests : IAsyncLifetime
 {
     private readonly TempDir _dir = new();
     private readonly List<RaftNode> _nodes = [];
@@ -17,7 +17,9 @@ public sealed class RaftNodeTests : IAsyncDisposable
 
     public RaftNodeTests() => _ca = ClusterCa.LoadOrCreate(_dir.Path);
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (var n in _nodes)
         {

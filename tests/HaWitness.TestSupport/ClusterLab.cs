@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace HaWitness.TestSupport;
+
+/// <summary>
+/// A real cluster on loopback: the appliance and sim agents as child processes with their own data
+/// directories and free ports. Timings are shortened through the same environment variables an
+/// operator would use, so tests run in seconds; the defaults are measured by the bench scripts.
+/// </summary>
+public sealed class ClusterLab : IAsyncDisposable
+{
+    private readonly TempDir _dir = new("hawitness-lab");
+    private readonly Dictionary<string, TestProcess> _agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Raft, int Probe)> _agentPorts = new(StringComparer.Ordinal);
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private int _raftPort;
+
+    /// <summary>Fast timings for tests (heartbeat 300 ms, lease 2 s; generous probe timeout for a loaded CI machine).</summary>
+    public static IReadOnlyDictionary<string, string> FastTimings { get; } = new Dictionary<string, string>
+    {
+        ["HAWITNESS_Lease__HeartbeatMs"] = "300",
+        ["HAWITNESS_Lease__LeaseMs"] = "2000",
+        ["HAWITNESS_Lease__HeartbeatTimeoutMs"] = "400",
+        ["HAWITNESS_Lease__ProbeIntervalMs"] = "500",
+        ["HAWITNESS_Lease__ProbeTimeoutMs"] = "1000",
+        ["HAWITNESS_Lease__SuspectAfterMs"] = "800",
+        ["HAWITNESS_Lease__MarginMs"] = "100",
+    };
+
+    public TestProcess? Appliance { get; private set; }
+
+    public Uri? Url { get; private set; }
+
+    public string Token { get; private set; } = string.Empty;
+
+    public string Dir => _dir.Path;
+
+    public string ApplianceData => _dir.File("appliance");
+
+    public IReadOnlyDictionary<string, TestProcess> Agents => _agents;
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public async Task StartApplianceAsync(IReadOnlyDictionary<string, string>? env = null)
+    {
+        if (_raftPort == 0)
+        {
+            _raftPort = FreePort();
+        }
+
+        var e = new Dictionary<string, string>(env ?? FastTimings);
+        Appliance = TestProcess.Start(Binaries.Appliance,
+            ["serve", "--data", ApplianceData, "--urls", Url is null ? "http://127.0.0.1:0" : Url.ToString().TrimEnd('/'), "--raft", $"127.0.0.1:{_raftPort}"], e);
+        Url = await Appliance.WaitForListeningAsync();
+        var (code, stdout, stderr) = await TestProcess.RunAsync(Binaries.Appliance, ["join-token", "--data", ApplianceData]);
+        if (code != 0)
+        {
+            throw new InvalidOperationException("join-token failed: " + stderr);
+        }
+
+        Token = stdout.Trim();
+    }
+
+    public async Task StopApplianceAsync()
+    {
+        if (Appliance is { } a)
+        {
+            a.Signal(Posix.SIGTERM);
+            await a.WaitForExitAsync(TimeSpan.FromSeconds(20));
+            a.Dispose();
+            Appliance = null;
+        }
+    }
+
+    public TestProcess StartAgent(string name, int simVms = 2, IReadOnlyDictionary<string, string>? env = null, params string[] extra)
+    {
+        if (!_agentPorts.TryGetValue(name, out var ports))
+        {
+            ports = (FreePort(), FreePort());
+            _agentPorts[name] = ports;
+        }
+
+        var e = new Dictionary<string, string>(env ?? new Dictionary<string, string>())
+        {
+            ["HAWITNESS_AGENT_PowerOffBoundMs"] = "1000",
+        };
+        var p = TestProcess.Start(Binaries.Agent,
+        [
+            "--witness", Url!.ToString().TrimEnd('/'), "--join-token", Token, "--name", name, "--hypervisor", "sim",
+            "--sim-vms", simVms.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--data", _dir.File("agent-" + name), "--raft", $"127.0.0.1:{ports.Raft}", "--probe", $"127.0.0.1:{ports.Probe}",
+            .. extra,
+        ], e);
+        _agents[name] = p;
+        return p;
+    }
+
+    public async Task<JsonElement> StatusAsync()
+    {
+        using var doc = JsonDocument.Parse(await _http.GetStringAsync(new Uri(Url!, "/api/v1/status")));
+        return doc.RootElement.Clone();
+    }
+
+    public async Task<JsonElement> WaitForStatusAsync(Func<JsonElement, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(45));
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await StatusAsync();
+                if (condition(last))
+                {
+                    return last;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"never: {what}; last status: {last}\nappliance output:\n{Appliance?.AllOutput}");
+    }
+
+    public static JsonElement? Host(JsonElement status, string name) =>
+        status.GetProperty("hosts").EnumerateArray().Cast<JsonElement?>().FirstOrDefault(h => h!.Value.GetProperty("name").GetString() == name);
+
+    public async Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
+        await _http.PostAsync(new Uri(Url!, path), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var a in _agents.Values)
+        {
+            a.Dispose();
+        }
+
+        if (Appliance is not null)
+        {
+            try
+            {
+                await StopApplianceAsync();
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        _http.Dispose();
+        _dir.Dispose();
+    }
+}
