@@ -22,4 +22,7 @@ public sealed class ApplianceOptions
 
     /// <summary>How long a SIGTERM may take to stop the appliance, in milliseconds.</summary>
     public int ShutdownTimeoutMs { get; set; } = 1500;
+
+    /// <summary>The iSCSI target to fence on, and how to reach it (section <c>Target</c>).</summary>
+    public TargetOptions Target { get; set; } = new();
 }
