@@ -44,6 +44,7 @@ public sealed class QemuIoSession : IDisposable
 {
     private readonly Process _process;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+    private bool _disposed;
 
     private QemuIoSession(Process process)
     {
@@ -106,6 +107,12 @@ public sealed class QemuIoSession : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             Posix.Signal(_process.Id, Posix.SIGKILL);

@@ -37,7 +37,7 @@ public sealed class TgtdFixture : IAsyncDisposable
         Exception? last = null;
         for (int attempt = 0; attempt < 8; attempt++)
         {
-            int control = Random.Shared.Next(20_000, 60_000);
+            int control = Random.Shared.Next(1_000, 32_768); // tgtd accepts -C 0..32767
             int port = FreePort.Tcp();
             // A taken control number answers already: pick another.
             if ((await ProcessRunner.RunAsync("tgtadm", ["-C", control.ToString(CultureInfo.InvariantCulture), "--op", "show", "--mode", "sys"])).ExitCode == 0)

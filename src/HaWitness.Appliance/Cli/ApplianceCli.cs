@@ -11,6 +11,7 @@ internal static class ApplianceCli
         var root = new RootCommand("HaWitness appliance: the witness, fencer and failover brain that runs on the iSCSI storage server.");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
+        root.Subcommands.Add(TargetCommand.Create());
         return await CliRunner.InvokeAsync(root, args).ConfigureAwait(false);
     }
 }

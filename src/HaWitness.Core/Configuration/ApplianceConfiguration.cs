@@ -58,7 +58,7 @@ public static class ApplianceConfiguration
 
         OptionChecks.Range("Target:ConnectTimeoutMs", target.ConnectTimeoutMs, 100, 120_000, "ms");
         OptionChecks.Range("Target:CommandTimeoutMs", target.CommandTimeoutMs, 100, 300_000, "ms");
-        OptionChecks.Range("Target:TgtControlPort", target.TgtControlPort, 0, 65_535);
+        OptionChecks.Range("Target:TgtControlPort", target.TgtControlPort, 0, 32_767);
         if (target.TgtConfDirectory.Length > 0 && !OptionChecks.IsPlainAbsolutePath(target.TgtConfDirectory))
         {
             throw new ConfigurationException(
