@@ -216,7 +216,7 @@ public sealed partial class StorageFencer : IStorageFencer
 
     private static string Summary(Operation op, FenceRequest request, DriverReport? report, TargetError? error, bool verified, bool noOp, double ms, int attempts)
     {
-        string who = $"{request.Host} ({request.InitiatorIqn})";
+        string who = request.Host == request.InitiatorIqn ? request.Host : $"{request.Host} ({request.InitiatorIqn})";
         string time = ms.ToString("F1", CultureInfo.InvariantCulture);
         if (!verified)
         {

@@ -19,12 +19,15 @@ internal sealed class CommandRunner
     /// <summary>
     /// Runs <paramref name="argv"/>. A non-zero exit throws <see cref="TargetErrorKind.NonZeroExit"/>
     /// unless <paramref name="accept"/> returns a note explaining why that exit is fine.
+    /// <paramref name="display"/> replaces the command line in the evidence when it carries bulk
+    /// (a file's content).
     /// </summary>
     public async Task<CommandResult> RunAsync(
         IReadOnlyList<string> argv,
         DriverReport? report,
         CancellationToken cancellationToken,
-        Func<CommandResult, string?>? accept = null)
+        Func<CommandResult, string?>? accept = null,
+        string? display = null)
     {
         var result = await _shell.RunAsync([.. _prefix, .. argv], cancellationToken).ConfigureAwait(false);
         string? note = null;
@@ -33,13 +36,13 @@ internal sealed class CommandRunner
             note = accept?.Invoke(result);
             if (note is null)
             {
-                report?.Add(new CommandRecord(result.Command, result.ExitCode, result.Elapsed.TotalMilliseconds, result.FirstErrorLine));
+                report?.Add(new CommandRecord(display ?? result.Command, result.ExitCode, result.Elapsed.TotalMilliseconds, result.FirstErrorLine));
                 throw TargetException.Of(TargetErrorKind.NonZeroExit,
                     $"{_shell.Destination}: '{result.Command}' exited {result.ExitCode}: {result.FirstErrorLine}");
             }
         }
 
-        report?.Add(new CommandRecord(result.Command, result.ExitCode, result.Elapsed.TotalMilliseconds, note));
+        report?.Add(new CommandRecord(display ?? result.Command, result.ExitCode, result.Elapsed.TotalMilliseconds, note));
         return result;
     }
 }

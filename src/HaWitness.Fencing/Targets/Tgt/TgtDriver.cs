@@ -164,8 +164,10 @@ internal sealed partial class TgtDriver : ITargetDriver
         string content = TgtPersistence.Render(Managed(state, null));
         try
         {
-            await _run.RunAsync(TgtPersistence.WriteCommand(dir, content), report, cancellationToken).ConfigureAwait(false);
-            report.Persistence = dir.TrimEnd('/') + "/" + TgtPersistence.FileName;
+            string file = dir.TrimEnd('/') + "/" + TgtPersistence.FileName;
+            string display = string.Create(CultureInfo.InvariantCulture, $"write {file} ({content.Length} bytes: the name ACLs of the managed targets)");
+            await _run.RunAsync(TgtPersistence.WriteCommand(dir, content), report, cancellationToken, display: display).ConfigureAwait(false);
+            report.Persistence = file;
         }
         catch (TargetException ex) when (ex.Error.Kind == TargetErrorKind.NonZeroExit)
         {
