@@ -143,8 +143,9 @@ public sealed class SshRemoteShellTests : IAsyncLifetime
     [Fact]
     public async Task SlowCommand_TimesOut_AndTheNextCommandStillRuns()
     {
-        await using var shell = Shell(commandTimeout: TimeSpan.FromMilliseconds(400));
-        var ex = await Assert.ThrowsAsync<TargetException>(() => shell.RunAsync(["sleep", "5"], CancellationToken.None));
+        // 3 s: long enough for a quick command on a loaded 2-core machine, far below the sleep.
+        await using var shell = Shell(commandTimeout: TimeSpan.FromSeconds(3));
+        var ex = await Assert.ThrowsAsync<TargetException>(() => shell.RunAsync(["sleep", "60"], CancellationToken.None));
         Assert.Equal(TargetErrorKind.Timeout, ex.Error.Kind);
         Assert.Equal(0, (await shell.RunAsync(["true"], CancellationToken.None)).ExitCode);
     }
