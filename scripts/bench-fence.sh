@@ -5,13 +5,14 @@
 # `hawitness target bench-fence` (one SSH connection, as the appliance keeps it): N rounds of
 # unfence -> wait for the host to log in again -> fence, and prints median and p95. Also times a
 # few one-shot `hawitness target fence` runs (new process, new SSH handshake).
-#   scripts/bench-fence.sh [COUNT]        (default 20; uses out/hawitness if present, else builds)
+#   scripts/bench-fence.sh [COUNT]   (default 20; uses out/hawitness when it is newer than the
+#                                     sources, else a Release build run with dotnet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 count=${1:-20}
 
-if [[ -x out/hawitness ]]; then
+if [[ -x out/hawitness ]] && [[ -z $(find src Directory.Build.props Directory.Packages.props -newer out/hawitness -type f -print -quit) ]]; then
   hw=(out/hawitness)
 else
   dotnet build src/HaWitness.Appliance -c Release --nologo -v q >/dev/null
@@ -86,6 +87,18 @@ qemu-io --image-opts "driver=raw,file.driver=iscsi,file.transport=tcp,file.porta
 pids+=($!)
 ( while :; do echo 'write -P 0x55 0 4k' >&3; sleep 0.2; done ) &
 pids+=($!)
+
+# What every remote command pays before tgtadm runs: sshd starts the login shell as `SHELL -c CMD`
+# with SSH_CLIENT set, and bash then reads ~/.bashrc even though it is not interactive.
+login_shell=$(getent passwd "$(id -un)" | cut -d: -f7)
+shell_times=()
+for _ in 1 2 3 4 5; do
+  t0=$(date +%s%N)
+  env -i HOME="$HOME" PATH=/usr/bin:/bin SSH_CLIENT="127.0.0.1 1 22" SHLVL=0 "$login_shell" -c true
+  shell_times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+done
+t0=$(date +%s%N); adm --op show --mode target >/dev/null; tgtadm_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "this machine: login shell $login_shell started as sshd starts it: $(printf '%s\n' "${shell_times[@]}" | sort -n | sed -n 3p) ms median of 5 [${shell_times[*]}]; local tgtadm show: $tgtadm_ms ms; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 export HAWITNESS_Target__TgtControlPort=$ctl HAWITNESS_Target__TgtConfDirectory=$tmp/conf.d
 common=(--driver tgt --ssh "$(id -un)@127.0.0.1:$sport" --ssh-key "$tmp/id_ed25519" --known-hosts "$tmp/known_hosts" --data "$tmp/data" --initiator "$ini")

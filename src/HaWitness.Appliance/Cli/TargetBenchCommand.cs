@@ -45,6 +45,7 @@ internal static class TargetBenchCommand
             var fencer = context.Fencer();
             var request = new FenceRequest("bench", iqn!, "bench-fence");
             var latencies = new List<double>();
+            var roundTrips = new List<double>();
             int dropped = 0;
             try
             {
@@ -66,6 +67,7 @@ internal static class TargetBenchCommand
                     }
 
                     double ms = fenced.Evidence["elapsedMs"]!.GetValue<double>();
+                    roundTrips.AddRange(fenced.Evidence["commands"]!.AsArray().Select(c => c!["ms"]!.GetValue<double>()));
                     int sessions = fenced.Evidence["sessionsBefore"]!.AsArray().Count;
                     dropped += sessions > 0 ? 1 : 0;
                     latencies.Add(ms);
@@ -78,6 +80,9 @@ internal static class TargetBenchCommand
             }
 
             latencies.Sort();
+            roundTrips.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"remote commands: {roundTrips.Count} ({(double)roundTrips.Count / n:F1} per fence), round trip median {Percentile(roundTrips, 0.5):F1} ms, p95 {Percentile(roundTrips, 0.95):F1} ms"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"fence latency, decision -> verified, over {n} fences ({dropped} with a live session dropped), {context.Shell.Handshakes} SSH handshake(s): " +
                 $"median {Percentile(latencies, 0.5):F1} ms, p95 {Percentile(latencies, 0.95):F1} ms, min {latencies[0]:F1} ms, max {latencies[^1]:F1} ms"));
