@@ -34,7 +34,7 @@ internal sealed class TgtLab : IAsyncDisposable
         var tgtd = await TgtdFixture.StartAsync();
         try
         {
-            return new TgtLab(tgtd, await SshdFixture.StartAsync(), new TempDir("hawitness-lab"));
+            return new TgtLab(tgtd, await SshdFixture.StartAsync(), new TempDir("hawitness-fencelab"));
         }
         catch
         {
