@@ -103,10 +103,10 @@ public sealed partial class StorageFencer : IStorageFencer
             }
 
             LogStarted(_logger, Verb(op), request.Host, request.InitiatorIqn, request.Reason);
-            var (report, lastError, attempts) = await AttemptsAsync(op, request.InitiatorIqn, cancellationToken).ConfigureAwait(false);
+            var (report, lastError, attempts, changed) = await AttemptsAsync(op, request.InitiatorIqn, cancellationToken).ConfigureAwait(false);
             double ms = _time.GetElapsedTime(start).TotalMilliseconds;
             bool verified = report?.Verified == true;
-            bool noOp = verified && report?.Changed == false;
+            bool noOp = verified && !changed; // a no-op only if no attempt changed anything
             FenceEvidence.Fill(evidence, report, attempts, lastError, verified, noOp, ms);
             string summary = Summary(op, request, report, lastError, verified, noOp, ms, attempts.Count);
             var outcome = verified ? (noOp ? Outcome.NoOp : Outcome.Succeeded) : Outcome.Failed;
@@ -136,13 +136,14 @@ public sealed partial class StorageFencer : IStorageFencer
         }
     }
 
-    private async Task<(DriverReport? Report, TargetError? Error, List<JsonObject> Attempts)> AttemptsAsync(
+    private async Task<(DriverReport? Report, TargetError? Error, List<JsonObject> Attempts, bool Changed)> AttemptsAsync(
         Operation op, string initiator, CancellationToken cancellationToken)
     {
         var attempts = new List<JsonObject>();
         DriverReport? first = null;
         DriverReport? last = null;
         TargetError? error = null;
+        bool changed = false;
         for (int i = 1; i <= _policy.Attempts; i++)
         {
             long t0 = _time.GetTimestamp();
@@ -153,6 +154,7 @@ public sealed partial class StorageFencer : IStorageFencer
                     ? await _driver!.FenceAsync(initiator, cancellationToken).ConfigureAwait(false)
                     : await _driver!.GrantAsync(initiator, cancellationToken).ConfigureAwait(false);
                 first ??= last;
+                changed |= last.Changed;
             }
             catch (TargetException ex)
             {
@@ -186,7 +188,7 @@ public sealed partial class StorageFencer : IStorageFencer
             last.GrantedBefore = first.GrantedBefore;
         }
 
-        return (last ?? first, error, attempts);
+        return (last ?? first, error, attempts, changed);
     }
 
     private FenceOutcome Refuse(string kind, string subject, JsonObject evidence, TargetError error, long start)

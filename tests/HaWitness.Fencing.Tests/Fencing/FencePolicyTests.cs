@@ -47,6 +47,19 @@ public sealed class FencePolicyTests : IDisposable
     }
 
     [Fact]
+    public async Task AFenceThatChangedThingsOnAnEarlierAttempt_IsNotReportedAsANoOp()
+    {
+        var driver = new ScriptedDriver(new DriverReport { Changed = true, Verified = false }, new DriverReport { Changed = false, Verified = true });
+        var fencer = new StorageFencer(driver, _journal, new FencePolicy(2, TimeSpan.Zero));
+
+        var outcome = await fencer.FenceAsync(new FenceRequest("a", "iqn.2026-01.test:hosta", "t"), CancellationToken.None);
+
+        Assert.True(outcome.Verified);
+        Assert.False(outcome.NoOp);
+        Assert.Equal(Outcome.Succeeded, _journal.Decisions(new DecisionQuery(Limit: 1)).Single().Outcome);
+    }
+
+    [Fact]
     public async Task HostKeyMismatch_IsNotRetried()
     {
         var driver = new ScriptedDriver(new TargetException(new TargetError(TargetErrorKind.HostKeyMismatch, "changed")), Verified());
