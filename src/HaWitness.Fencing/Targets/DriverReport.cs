@@ -12,6 +12,7 @@ public sealed class DriverReport
 {
     private readonly List<CommandRecord> _commands = [];
     private readonly List<string> _problems = [];
+    private readonly Lock _lock = new();
 
     /// <summary>Sessions of the initiator before anything was done.</summary>
     public IReadOnlyList<SessionInfo> SessionsBefore { get; internal set; } = [];
@@ -25,11 +26,29 @@ public sealed class DriverReport
     /// <summary>Targets naming the initiator in their ACL on the final re-read.</summary>
     public IReadOnlyList<string> GrantedAfter { get; internal set; } = [];
 
-    /// <summary>Every command run, in order.</summary>
-    public IReadOnlyList<CommandRecord> Commands => _commands;
+    /// <summary>Every command run, in the order they finished (two may overlap: persist and re-read).</summary>
+    public IReadOnlyList<CommandRecord> Commands
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _commands];
+            }
+        }
+    }
 
     /// <summary>Why it is not verified (unsafe targets, leftovers, persistence), in words.</summary>
-    public IReadOnlyList<string> Problems => _problems;
+    public IReadOnlyList<string> Problems
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _problems];
+            }
+        }
+    }
 
     /// <summary>True when an ACL or a session was changed (false: it was already so: a no-op).</summary>
     public bool Changed { get; internal set; }
@@ -43,7 +62,19 @@ public sealed class DriverReport
     /// <summary>True when an unsafe target was among the problems.</summary>
     public bool HasUnsafeTarget { get; internal set; }
 
-    internal void Add(CommandRecord command) => _commands.Add(command);
+    internal void Add(CommandRecord command)
+    {
+        lock (_lock)
+        {
+            _commands.Add(command);
+        }
+    }
 
-    internal void Problem(string problem) => _problems.Add(problem);
+    internal void Problem(string problem)
+    {
+        lock (_lock)
+        {
+            _problems.Add(problem);
+        }
+    }
 }

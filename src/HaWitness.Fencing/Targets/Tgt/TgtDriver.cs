@@ -56,7 +56,10 @@ internal sealed partial class TgtDriver : ITargetDriver
             report.Changed = true;
         }
 
-        var after = await ReadAsync(report, cancellationToken).ConfigureAwait(false);
+        // Persist the intended ACLs while re-reading: one round trip less, and the file never
+        // admits more than intended (the re-read below decides whether it worked).
+        var persisting = PersistAsync(WithAcl(managed, initiator, present: true), report, cancellationToken);
+        var after = await AlongsideAsync(persisting, () => ReadAsync(report, cancellationToken)).ConfigureAwait(false);
         Describe(report, after, initiator, after: true);
         var missing = Managed(after, null).Where(t => !t.Acls.Contains(initiator, StringComparer.Ordinal)).ToList();
         foreach (var t in missing)
@@ -64,7 +67,6 @@ internal sealed partial class TgtDriver : ITargetDriver
             report.Problem($"{initiator} is still not in the ACL of {t.Name} (tid {t.Tid}) after bind");
         }
 
-        await PersistAsync(after, report, cancellationToken).ConfigureAwait(false);
         report.Verified = report.Problems.Count == 0;
         return report;
     }
@@ -102,22 +104,29 @@ internal sealed partial class TgtDriver : ITargetDriver
             }
         }
 
-        // 3. Verify on a fresh read; a session being torn down may be listed for a moment.
-        var after = await ReadAsync(report, cancellationToken).ConfigureAwait(false);
-        for (int i = 0; i < _settings.SettleAttempts && Leftovers(after, initiator).Any(); i++)
+        // 3. Verify on a fresh read; a session being torn down may be listed for a moment. The
+        //    intended ACLs (this initiator in none) are persisted meanwhile.
+        var persisting = PersistAsync(WithAcl(managed, initiator, present: false), report, cancellationToken);
+        var tids = managed.Select(t => t.Tid).ToHashSet();
+        var after = await AlongsideAsync(persisting, async () =>
         {
-            await Task.Delay(_settings.SettleDelay ?? TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
-            after = await ReadAsync(report, cancellationToken).ConfigureAwait(false);
-        }
+            var read = await ReadAsync(report, cancellationToken).ConfigureAwait(false);
+            for (int i = 0; i < _settings.SettleAttempts && Leftovers(read, initiator, tids).Any(); i++)
+            {
+                await Task.Delay(_settings.SettleDelay ?? TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
+                read = await ReadAsync(report, cancellationToken).ConfigureAwait(false);
+            }
+
+            return read;
+        }).ConfigureAwait(false);
 
         Describe(report, after, initiator, after: true);
-        foreach (var t in Leftovers(after, initiator))
+        foreach (var t in Leftovers(after, initiator, tids))
         {
             report.Problem($"{initiator} still has access to {t.Name} (tid {t.Tid}) after the fence: " +
                 (t.Acls.Contains(initiator, StringComparer.Ordinal) ? "still in its ACL" : "a session is still listed"));
         }
 
-        await PersistAsync(after, report, cancellationToken).ConfigureAwait(false);
         report.Verified = report.Problems.Count == 0;
         if (report.Verified)
         {
@@ -127,8 +136,38 @@ internal sealed partial class TgtDriver : ITargetDriver
         return report;
     }
 
-    private IEnumerable<TgtTarget> Leftovers(IReadOnlyList<TgtTarget> targets, string initiator) =>
-        targets.Where(t => t.Acls.Contains(initiator, StringComparer.Ordinal) || t.Nexuses.Any(n => n.Initiator == initiator));
+    // Leftovers on managed targets only: an unsafe target is already a problem of its own.
+    private static IEnumerable<TgtTarget> Leftovers(IReadOnlyList<TgtTarget> targets, string initiator, HashSet<int> managed) =>
+        targets.Where(t => managed.Contains(t.Tid) && (t.Acls.Contains(initiator, StringComparer.Ordinal) || t.Nexuses.Any(n => n.Initiator == initiator)));
+
+    /// <summary>
+    /// Runs <paramref name="work"/> while <paramref name="background"/> runs, and waits for both.
+    /// A failure of either propagates (work's first); neither is left unobserved.
+    /// </summary>
+    private static async Task<T> AlongsideAsync<T>(Task background, Func<Task<T>> work)
+    {
+        T result;
+        try
+        {
+            result = await work().ConfigureAwait(false);
+        }
+        catch
+        {
+            try
+            {
+                await background.ConfigureAwait(false);
+            }
+            catch (TargetException)
+            {
+                // The work's failure is the one reported.
+            }
+
+            throw;
+        }
+
+        await background.ConfigureAwait(false);
+        return result;
+    }
 
     private List<TgtTarget> Managed(IReadOnlyList<TgtTarget> targets, DriverReport? report)
     {
@@ -152,6 +191,14 @@ internal sealed partial class TgtDriver : ITargetDriver
 
         return managed;
     }
+
+    private static List<TgtTarget> WithAcl(IEnumerable<TgtTarget> targets, string initiator, bool present) =>
+        targets.Select(t => t with
+        {
+            Acls = present
+                ? [.. t.Acls.Where(a => a != initiator), initiator]
+                : [.. t.Acls.Where(a => a != initiator)],
+        }).ToList();
 
     private async Task PersistAsync(IReadOnlyList<TgtTarget> state, DriverReport report, CancellationToken cancellationToken)
     {
