@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Publishes both Native-AOT binaries, self-contained for linux-x64, into out/:
-#   out/hawitness, out/hawitness-agent (+ libe_sqlite3.so beside them).
+#   out/hawitness, out/hawitness-agent (+ libe_sqlite3.so and libhawitness-vixshim.so beside them;
+#   the VIX shim is built with gcc by src/HaWitness.Hypervisors and copied by dotnet publish).
 # Fails if the AOT compiler or trimmer prints any warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +22,4 @@ for project in HaWitness.Appliance HaWitness.Agent; do
   rm -f "$log"
 done
 rm -f "$out"/*.pdb "$out"/*.dbg
-ls -l "$out"/hawitness "$out"/hawitness-agent "$out"/libe_sqlite3.so
+ls -l "$out"/hawitness "$out"/hawitness-agent "$out"/libe_sqlite3.so "$out"/libhawitness-vixshim.so
