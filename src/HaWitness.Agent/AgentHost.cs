@@ -1,4 +1,3 @@
-using HaWitness.Agent.Hypervisors;
 using HaWitness.Core.Configuration;
 using HaWitness.Core.Journal;
 using HaWitness.Core.Storage;
@@ -53,8 +52,6 @@ internal static partial class AgentHost
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             journal.RecordEvent("AgentStarted", Subjects.Agent(options.Name), $"pid {Environment.ProcessId}, hypervisor {options.Hypervisor}, witness {options.Witness}");
             LogStarted(log, options.Name, options.Hypervisor, options.Witness!);
-            await using var hypervisor = await AgentHypervisor.StartAsync(
-                options, journal, host.Services.GetRequiredService<ILoggerFactory>(), host.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             journal.RecordEvent("AgentStopped", Subjects.Agent(options.Name), "clean shutdown");
             LogStopped(log);
