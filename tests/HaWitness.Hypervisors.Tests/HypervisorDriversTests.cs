@@ -47,4 +47,12 @@ public sealed class HypervisorDriversTests
 
         Assert.Equal(HypervisorErrorKind.InvalidArgument, HypervisorDrivers.Create(options, TestLogging.Factory, TimeProvider.System).Error?.Kind);
     }
+
+    [Fact]
+    public void LibvirtOptions_DefaultToQemuSystem_WhenLibvirtDefaultUriIsUnset()
+    {
+        string? env = Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI");
+
+        Assert.Equal(string.IsNullOrEmpty(env) ? "qemu:///system" : env, new LibvirtOptions().Uri);
+    }
 }

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using HaWitness.Hypervisors.Tests.Libvirt;
-using HaWitness.TestSupport;
 
 namespace HaWitness.Hypervisors.Tests.Bench;
 
-/// <summary>libvirt figures on the real harness: call → guest running (TCG), and the published agent's RSS with the libvirt driver.</summary>
+/// <summary>libvirt figures on the real harness: call → guest running (TCG guest on an iSCSI LUN).</summary>
 [Collection(LibvirtCollection.Name)]
 public sealed class LibvirtBench(LibvirtHarness harness)
 {
@@ -39,30 +38,5 @@ public sealed class LibvirtBench(LibvirtHarness harness)
         BenchFactAttribute.Report($"libvirt (TCG, 5 runs): PowerOnAsync → libvirt says running: {F(running)}");
         BenchFactAttribute.Report($"libvirt (TCG, 5 runs): PowerOnAsync → guest's /init prints on the serial console: {F(guestUp)}");
         BenchFactAttribute.Report($"libvirt (TCG, 5 runs): PowerOnAsync → guest wrote its marker to the iSCSI LUN: {F(disk)}");
-    }
-
-    [BenchFact]
-    [Trait("Category", "Bench")]
-    public async Task Agent_Rss_WithTheLibvirtDriver()
-    {
-        if (Binaries.PublishedFolder is null)
-        {
-            BenchFactAttribute.Report("agent RSS: skipped (set HAWITNESS_TEST_BIN to the published binaries)");
-            return;
-        }
-
-        foreach (var (kind, env) in new[] { ("libvirt", new Dictionary<string, string> { ["LIBVIRT_DEFAULT_URI"] = harness.Uri }), ("sim", new Dictionary<string, string>()) })
-        {
-            using var dir = new TempDir("hawitness-agentrss");
-            using var agent = TestProcess.Start(Binaries.Agent,
-                ["--witness", "http://127.0.0.1:8080", "--join-token", "0123456789abcdef0123", "--name", "bench-host", "--hypervisor", kind, "--data", dir.File("agent"), "--raft", "127.0.0.1:7421"],
-                env);
-            await agent.WaitForLineAsync(l => l.Contains($"Hypervisor {kind} ready", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-            await Task.Delay(1000);
-            string rss = File.ReadAllLines($"/proc/{agent.Pid}/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            BenchFactAttribute.Report($"agent RSS (published AOT, --hypervisor {kind}, 1 s after the driver answered): {rss["VmRSS:".Length..].Trim()}");
-            agent.Signal(Posix.SIGTERM);
-            await agent.WaitForExitAsync(TimeSpan.FromSeconds(20));
-        }
     }
 }
