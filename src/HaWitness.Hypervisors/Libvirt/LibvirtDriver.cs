@@ -80,13 +80,14 @@ internal sealed partial class LibvirtDriver : IHypervisorDriver
         lock (_connLock)
         {
             _disposed = true;
-            if (_conn != 0)
+            // A call stuck inside libvirt may still use the connection: closing it then could free it
+            // under that call, so it is left open (the process is usually exiting anyway).
+            if (_conn != 0 && _gate.InFlight == 0)
             {
-                // Closing while a stuck call still uses the connection would free it under that call;
-                // libvirt's connection is reference counted, so the stuck call keeps its own reference.
                 LibvirtNative.virConnectClose(_conn);
-                _conn = 0;
             }
+
+            _conn = 0;
         }
 
         return ValueTask.CompletedTask;
