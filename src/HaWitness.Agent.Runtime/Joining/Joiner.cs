@@ -147,7 +147,7 @@ public sealed record HostFacts(string ProbeEndpoint, string InitiatorIqn, int Cp
         {
             foreach (var line in File.ReadLines(file))
             {
-                if (line.StartsWith("InitiatorName=", StringComparison.Ordinal) && Names.IsValidIscsiName(line[14..].Trim()))
+                if (line.StartsWith("InitiatorName=", StringComparison.Ordinal) && IscsiName.IsValid(line[14..].Trim()))
                 {
                     return line[14..].Trim();
                 }

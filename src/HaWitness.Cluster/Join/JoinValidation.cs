@@ -25,7 +25,7 @@ internal static class JoinValidation
             return "probeEndpoint: IP:PORT with a specific address and a port";
         }
 
-        if (!Names.IsValidIscsiName(r.InitiatorIqn))
+        if (!IscsiName.IsValid(r.InitiatorIqn))
         {
             return "initiatorIqn: an iSCSI name (iqn.YYYY-MM.domain[:suffix], eui., naa.), lowercase, at most 223 bytes";
         }

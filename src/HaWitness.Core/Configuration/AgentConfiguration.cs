@@ -59,7 +59,7 @@ public static class AgentConfiguration
             OptionChecks.EndPoint(nameof(AgentOptions.Probe), options.Probe);
         }
 
-        if (options.InitiatorIqn is not null && !Names.IsValidIscsiName(options.InitiatorIqn))
+        if (options.InitiatorIqn is not null && !IscsiName.IsValid(options.InitiatorIqn))
         {
             throw new ConfigurationException($"config: InitiatorIqn = '{options.InitiatorIqn}' is not an iSCSI name; allowed: iqn.YYYY-MM.reversed.domain[:suffix] (lowercase), eui.<16 hex>, naa.<16|32 hex>");
         }

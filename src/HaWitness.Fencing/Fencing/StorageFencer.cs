@@ -5,6 +5,7 @@ using HaWitness.Core.Journal;
 using HaWitness.Fencing.Targets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Fencing;
 

@@ -1,3 +1,4 @@
+using HaWitness.Core.Configuration;
 namespace HaWitness.Fencing.Targets;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HaWitness.Core.Configuration;
 using HaWitness.Hypervisors.Calls;
 using Microsoft.Extensions.Logging;
 
@@ -39,7 +40,7 @@ internal sealed partial class LibvirtDriver : IHypervisorDriver
             return HvResult<IHypervisorDriver>.Fail(HypervisorErrorKind.InvalidArgument, "libvirt: the connection URI is empty, too long or has control characters");
         }
 
-        if (lv.InitiatorIqn is not null && !InitiatorIqn.IsValid(lv.InitiatorIqn))
+        if (lv.InitiatorIqn is not null && !IscsiName.IsValid(lv.InitiatorIqn))
         {
             return HvResult<IHypervisorDriver>.Fail(HypervisorErrorKind.InvalidArgument, $"libvirt: initiator '{lv.InitiatorIqn}' is not a valid iSCSI name (iqn.YYYY-MM.domain[:id]; lower case)");
         }

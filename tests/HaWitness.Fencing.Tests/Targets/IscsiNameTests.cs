@@ -1,4 +1,5 @@
 using HaWitness.Fencing.Targets;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Fencing.Tests.Targets;
 

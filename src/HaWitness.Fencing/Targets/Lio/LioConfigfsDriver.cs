@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Fencing.Targets.Lio;
 

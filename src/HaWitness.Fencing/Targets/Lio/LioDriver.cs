@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Fencing.Targets.Lio;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Fencing.Targets.Tgt;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using HaWitness.Fencing.Ssh;
 using Microsoft.Extensions.Logging;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Fencing.Targets.Tgt;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace HaWitness.Fencing.Targets;
+namespace HaWitness.Core.Configuration;
 
 /// <summary>
 /// The iSCSI name grammar (RFC 3720 §3.2.6, RFC 3722 normalisation): <c>iqn.YYYY-MM.reversed.domain[:suffix]</c>,

@@ -1,6 +1,8 @@
-namespace HaWitness.Hypervisors.Tests;
+using HaWitness.Core.Configuration;
 
-public sealed class InitiatorIqnTests
+namespace HaWitness.Core.Tests.Configuration;
+
+public sealed class IscsiNameGrammarTests
 {
     [Theory]
     [InlineData("iqn.2026-01.test:hosta")]
@@ -9,7 +11,7 @@ public sealed class InitiatorIqnTests
     [InlineData("iqn.2001-04.com.example:storage.disk2.sys1.xyz")]
     [InlineData("eui.02004567a425678d")]
     [InlineData("naa.52004567ba64678d")]
-    public void IsValid_AcceptsRfc3720Names(string name) => Assert.True(InitiatorIqn.IsValid(name));
+    public void IsValid_AcceptsRfc3720Names(string name) => Assert.True(IscsiName.IsValid(name));
 
     [Theory]
     [InlineData(null)]
@@ -23,9 +25,9 @@ public sealed class InitiatorIqnTests
     [InlineData("IQN.2026-01.TEST:A")]
     [InlineData("eui.02004567a425678")]
     [InlineData("-iqn.2026-01.test:a")]
-    public void IsValid_RefusesEverythingElse(string? name) => Assert.False(InitiatorIqn.IsValid(name));
+    public void IsValid_RefusesEverythingElse(string? name) => Assert.False(IscsiName.IsValid(name));
 
     [Fact]
     public void IsValid_RefusesNamesLongerThan223Characters() =>
-        Assert.False(InitiatorIqn.IsValid("iqn.2026-01.test:" + new string('a', 223)));
+        Assert.False(IscsiName.IsValid("iqn.2026-01.test:" + new string('a', 223)));
 }
