@@ -30,9 +30,9 @@ internal static class JoinValidation
             return "initiatorIqn: an iSCSI name (iqn.YYYY-MM.domain[:suffix], eui., naa.), lowercase, at most 223 bytes";
         }
 
-        if (r.Hypervisor is not ("sim" or "vix" or "libvirt"))
+        if (r.Hypervisor is not ("sim" or "vix" or "vmrun" or "libvirt"))
         {
-            return "hypervisor: sim | vix | libvirt";
+            return "hypervisor: sim | vix | vmrun | libvirt";
         }
 
         if (r.Cpus is < 1 or > 4096)
