@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Publishes both Native-AOT binaries, self-contained for linux-x64, into out/:
-#   out/hawitness, out/hawitness-agent (+ libe_sqlite3.so beside them).
+#   out/hawitness, out/hawitness-agent (+ libe_sqlite3.so beside them, and libhawitness-vixshim.so
+#   when the agent references src/HaWitness.Hypervisors, whose build compiles it with gcc; dotnet
+#   publish copies it).
 # Fails if the AOT compiler or trimmer prints any warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +23,5 @@ for project in HaWitness.Appliance HaWitness.Agent; do
   rm -f "$log"
 done
 rm -f "$out"/*.pdb "$out"/*.dbg
-ls -l "$out"/hawitness "$out"/hawitness-agent "$out"/libe_sqlite3.so
+# The VIX shim ships beside the agent whenever the agent references the hypervisor drivers.
+ls -l "$out"/hawitness "$out"/hawitness-agent "$out"/libe_sqlite3.so $(ls "$out"/libhawitness-vixshim.so 2>/dev/null)

@@ -48,12 +48,17 @@ public sealed partial class AgentRuntime : IAsyncDisposable
     public async Task RunAsync(CancellationToken ct)
     {
         var o = _state.Options;
+        string initiator = HostFacts.ResolveInitiator(o);
         var created = HypervisorDrivers.Create(new HypervisorOptions
         {
             Kind = o.Hypervisor,
             HostName = o.Name,
             CallTimeout = TimeSpan.FromMilliseconds(o.HypervisorTimeoutMs),
             Sim = { Vms = o.SimVms },
+            // Domains this host defines get their iSCSI disks rewritten to its own initiator.
+            Libvirt = { InitiatorIqn = initiator, Uri = o.LibvirtUri ?? Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI") ?? "qemu:///system" },
+            Vix = { Library = o.VixLibrary, Provider = VixProviderOf(o.VixProvider), Host = o.VixHost, User = o.VixUser, Password = o.VixPassword },
+            Vmrun = { Path = o.VmrunPath, HostType = o.VixProvider switch { "vi" => "server", "server" => "server1", "player" => "player", _ => "ws" }, Host = o.VixHost, User = o.VixUser, Password = o.VixPassword },
         }, _loggers, _state.Time);
         if (!created.IsOk)
         {
@@ -151,6 +156,14 @@ public sealed partial class AgentRuntime : IAsyncDisposable
 
         _rejoin.Dispose();
     }
+
+    private static VixProvider VixProviderOf(string name) => name switch
+    {
+        "server" => VixProvider.VmwareServer,
+        "vi" => VixProvider.ViServer,
+        "player" => VixProvider.Player,
+        _ => VixProvider.Workstation,
+    };
 
     private void Signal()
     {

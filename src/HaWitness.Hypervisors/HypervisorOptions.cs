@@ -117,8 +117,11 @@ public sealed class VmrunOptions
 /// <summary>libvirt through its C library.</summary>
 public sealed class LibvirtOptions
 {
-    /// <summary>The connection URI, e.g. <c>qemu:///system</c> or <c>qemu:///system?socket=/run/x/libvirt-sock</c>.</summary>
-    public string Uri { get; set; } = "qemu:///system";
+    /// <summary>
+    /// The connection URI, e.g. <c>qemu:///system</c> or <c>qemu:///system?socket=/run/x/libvirt-sock</c>.
+    /// Default: libvirt's own <c>LIBVIRT_DEFAULT_URI</c> when set (as <c>virsh</c> honours it), else <c>qemu:///system</c>.
+    /// </summary>
+    public string Uri { get; set; } = Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI") is { Length: > 0 } uri ? uri : "qemu:///system";
 
     /// <summary>The library to load.</summary>
     public string Library { get; set; } = "libvirt.so.0";

@@ -63,7 +63,8 @@ public static class VmNames
     /// <summary>The name VIX's lists give a VM: the <c>.vmx</c> file's name without the extension, made valid.</summary>
     public static string FromVmxPath(string vmxPath)
     {
-        string file = vmxPath[(vmxPath.LastIndexOfAny(['/', ']', ' ']) + 1)..];
+        string path = vmxPath.StartsWith('[') && vmxPath.IndexOf("] ", StringComparison.Ordinal) is > 0 and int end ? vmxPath[(end + 2)..] : vmxPath;
+        string file = path[(path.LastIndexOf('/') + 1)..];
         string stem = file.EndsWith(".vmx", StringComparison.OrdinalIgnoreCase) ? file[..^4] : file;
         var chars = stem.Select(c => NameChars.Contains(c) ? c : '_').Take(80).ToArray();
         string name = new(chars);

@@ -137,7 +137,14 @@ public sealed record HostFacts(string ProbeEndpoint, string InitiatorIqn, int Cp
         ArgumentNullException.ThrowIfNull(o);
         var raft = IPEndPoint.Parse(o.Raft);
         string probe = o.Probe ?? new IPEndPoint(raft.Address, raft.Port + 1).ToString();
-        return new HostFacts(probe, o.InitiatorIqn ?? LocalInitiator(o.Name), cpus, memoryMb);
+        return new HostFacts(probe, ResolveInitiator(o), cpus, memoryMb);
+    }
+
+    /// <summary>The configured initiator, else the host's own (<c>/etc/iscsi/initiatorname.iscsi</c>), else one derived from the name.</summary>
+    public static string ResolveInitiator(AgentOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        return o.InitiatorIqn ?? LocalInitiator(o.Name);
     }
 
     private static string LocalInitiator(string name)
@@ -147,7 +154,7 @@ public sealed record HostFacts(string ProbeEndpoint, string InitiatorIqn, int Cp
         {
             foreach (var line in File.ReadLines(file))
             {
-                if (line.StartsWith("InitiatorName=", StringComparison.Ordinal) && Names.IsValidIscsiName(line[14..].Trim()))
+                if (line.StartsWith("InitiatorName=", StringComparison.Ordinal) && IscsiName.IsValid(line[14..].Trim()))
                 {
                     return line[14..].Trim();
                 }

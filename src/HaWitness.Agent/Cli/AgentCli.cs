@@ -16,7 +16,7 @@ internal static class AgentCli
         var witness = new Option<string?>("--witness") { Description = "The appliance's API, e.g. http://10.0.0.1:8080", HelpName = "URL" };
         var token = new Option<string?>("--join-token") { Description = "The cluster's join token (`hawitness join-token` prints it)", HelpName = "TOKEN" };
         var name = new Option<string?>("--name") { Description = "This host's name in the cluster (default: the machine name)", HelpName = "NAME" };
-        var hypervisor = new Option<string?>("--hypervisor") { Description = "Hypervisor driver: sim | vix | libvirt", HelpName = "KIND" };
+        var hypervisor = new Option<string?>("--hypervisor") { Description = "Hypervisor driver: sim | vix | vmrun | libvirt", HelpName = "KIND" };
         var data = new Option<string?>("--data") { Description = "Local state directory (default: ./var/hawitness-agent)", HelpName = "DIR" };
         var raft = new Option<string?>("--raft") { Description = "This agent's Raft endpoint (default: 127.0.0.1:7420)", HelpName = "IP:PORT" };
         var simVms = new Option<int?>("--sim-vms") { Description = "With --hypervisor sim: start with N simulated VMs named after the host", HelpName = "N" };

@@ -12,6 +12,7 @@ internal static class ApplianceCli
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(JoinTokenCommand.Create());
+        root.Subcommands.Add(TargetCommand.Create());
         return await CliRunner.InvokeAsync(root, args).ConfigureAwait(false);
     }
 }

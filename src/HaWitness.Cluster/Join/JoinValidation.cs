@@ -25,14 +25,14 @@ internal static class JoinValidation
             return "probeEndpoint: IP:PORT with a specific address and a port";
         }
 
-        if (!Names.IsValidIscsiName(r.InitiatorIqn))
+        if (!IscsiName.IsValid(r.InitiatorIqn))
         {
             return "initiatorIqn: an iSCSI name (iqn.YYYY-MM.domain[:suffix], eui., naa.), lowercase, at most 223 bytes";
         }
 
-        if (r.Hypervisor is not ("sim" or "vix" or "libvirt"))
+        if (r.Hypervisor is not ("sim" or "vix" or "vmrun" or "libvirt"))
         {
-            return "hypervisor: sim | vix | libvirt";
+            return "hypervisor: sim | vix | vmrun | libvirt";
         }
 
         if (r.Cpus is < 1 or > 4096)

@@ -49,7 +49,8 @@ public static class AgentConfiguration
             throw new ConfigurationException($"config: Name = '{options.Name}' is not a valid host name; allowed: letters, digits, '-', '.', 1..63 characters, starting with a letter or digit");
         }
 
-        OptionChecks.OneOf(nameof(AgentOptions.Hypervisor), options.Hypervisor, "sim", "vix", "libvirt");
+        OptionChecks.OneOf(nameof(AgentOptions.Hypervisor), options.Hypervisor, "sim", "vix", "vmrun", "libvirt");
+        OptionChecks.OneOf(nameof(AgentOptions.VixProvider), options.VixProvider, "workstation", "server", "vi", "player");
         OptionChecks.Path(nameof(AgentOptions.DataDirectory), options.DataDirectory);
         OptionChecks.EndPoint(nameof(AgentOptions.Raft), options.Raft);
 
@@ -59,7 +60,7 @@ public static class AgentConfiguration
             OptionChecks.EndPoint(nameof(AgentOptions.Probe), options.Probe);
         }
 
-        if (options.InitiatorIqn is not null && !Names.IsValidIscsiName(options.InitiatorIqn))
+        if (options.InitiatorIqn is not null && !IscsiName.IsValid(options.InitiatorIqn))
         {
             throw new ConfigurationException($"config: InitiatorIqn = '{options.InitiatorIqn}' is not an iSCSI name; allowed: iqn.YYYY-MM.reversed.domain[:suffix] (lowercase), eui.<16 hex>, naa.<16|32 hex>");
         }

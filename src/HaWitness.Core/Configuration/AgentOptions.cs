@@ -21,7 +21,7 @@ public sealed class AgentOptions
     /// <summary>This host's name in the cluster (<c>--name</c>; default: the machine name).</summary>
     public string Name { get; set; } = Environment.MachineName;
 
-    /// <summary>Hypervisor driver: <c>sim</c>, <c>vix</c> or <c>libvirt</c> (<c>--hypervisor</c>).</summary>
+    /// <summary>Hypervisor driver: <c>sim</c>, <c>vix</c>, <c>vmrun</c> or <c>libvirt</c> (<c>--hypervisor</c>).</summary>
     public string Hypervisor { get; set; } = "libvirt";
 
     /// <summary>Local state: generation id, journal, Raft log (<c>--data</c>).</summary>
@@ -47,6 +47,27 @@ public sealed class AgentOptions
 
     /// <summary>Hypervisor call timeout, ms: a hanging hypervisor call fails after this.</summary>
     public int HypervisorTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>libvirt: connection URI (default: <c>LIBVIRT_DEFAULT_URI</c>, else <c>qemu:///system</c>).</summary>
+    public string? LibvirtUri { get; set; }
+
+    /// <summary>VIX: path of <c>libvixAllProducts.so</c>.</summary>
+    public string VixLibrary { get; set; } = "/usr/lib/vmware-vix/libvixAllProducts.so";
+
+    /// <summary>VIX: <c>workstation</c>, <c>server</c> (VMware Server 1.x), <c>vi</c> (ESX, vCenter, Server 2), <c>player</c>.</summary>
+    public string VixProvider { get; set; } = "workstation";
+
+    /// <summary>VIX / vmrun: the host to connect to (server and vi providers), e.g. <c>https://host:8333/sdk</c>.</summary>
+    public string? VixHost { get; set; }
+
+    /// <summary>VIX / vmrun: user name for server and vi providers.</summary>
+    public string? VixUser { get; set; }
+
+    /// <summary>VIX / vmrun: password (prefer the <c>HAWITNESS_AGENT_VixPassword</c> variable to a file).</summary>
+    public string? VixPassword { get; set; }
+
+    /// <summary>vmrun: path of the <c>vmrun</c> program.</summary>
+    public string VmrunPath { get; set; } = "/usr/bin/vmrun";
 
     /// <summary>How long a SIGTERM may take to stop the agent, in milliseconds.</summary>
     public int ShutdownTimeoutMs { get; set; } = 1500;

@@ -37,5 +37,39 @@ public static class ApplianceConfiguration
         OptionChecks.EndPoint(nameof(ApplianceOptions.Raft), options.Raft);
         options.Lease.Validate();
         OptionChecks.OneOf(nameof(ApplianceOptions.DefaultPriority), options.DefaultPriority, "high", "medium", "low", "disabled");
+        ValidateTarget(options.Target);
+    }
+
+    private static void ValidateTarget(TargetOptions target)
+    {
+        ArgumentNullException.ThrowIfNull(target, "Target");
+        OptionChecks.OneOf("Target:Driver", target.Driver, "tgt", "lio");
+        if (!SshDestination.TryParse(target.Ssh, out _, out string error))
+        {
+            throw new ConfigurationException($"config: Target:Ssh = '{target.Ssh}' is not valid: {error}");
+        }
+
+        if (target.SshKey is not null)
+        {
+            OptionChecks.Path("Target:SshKey", target.SshKey);
+        }
+
+        if (target.KnownHosts is not null)
+        {
+            OptionChecks.Path("Target:KnownHosts", target.KnownHosts);
+        }
+
+        OptionChecks.Range("Target:ConnectTimeoutMs", target.ConnectTimeoutMs, 100, 120_000, "ms");
+        OptionChecks.Range("Target:CommandTimeoutMs", target.CommandTimeoutMs, 100, 300_000, "ms");
+        OptionChecks.Range("Target:TgtControlPort", target.TgtControlPort, 0, 32_767);
+        if (target.TgtConfDirectory.Length > 0 && !OptionChecks.IsPlainAbsolutePath(target.TgtConfDirectory))
+        {
+            throw new ConfigurationException(
+                $"config: Target:TgtConfDirectory = '{target.TgtConfDirectory}' is not allowed; an absolute path of letters, digits, '.', '_', '-', '/' (or empty to not persist)");
+        }
+
+        OptionChecks.OneOf("Target:LioMode", target.LioMode, "auto", "targetcli", "configfs");
+        OptionChecks.Range("Target:FenceAttempts", target.FenceAttempts, 1, 10);
+        OptionChecks.Range("Target:FenceRetryDelayMs", target.FenceRetryDelayMs, 0, 60_000, "ms");
     }
 }

@@ -34,4 +34,6 @@ public sealed class ApplianceOptions
 
     /// <summary>Heartbeat and lease timings, handed to every agent at join.</summary>
     public LeaseOptions Lease { get; set; } = new();
+    /// <summary>The iSCSI target to fence on, and how to reach it (section <c>Target</c>).</summary>
+    public TargetOptions Target { get; set; } = new();
 }

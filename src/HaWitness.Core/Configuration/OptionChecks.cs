@@ -27,6 +27,16 @@ public static class OptionChecks
         }
     }
 
+    /// <summary>
+    /// An absolute path made only of letters, digits, '.', '_', '-' and '/', with no '..' part:
+    /// safe to hand to another program on another machine.
+    /// </summary>
+    public static bool IsPlainAbsolutePath(string? value) =>
+        value is { Length: > 1 and <= 4096 }
+        && value[0] == '/'
+        && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '/')
+        && !value.Split('/').Any(part => part == "..");
+
     /// <summary>One or more absolute http:// or https:// URLs separated by ';'.</summary>
     public static void Urls(string key, string? value)
     {

@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Hypervisors.Libvirt;
 
@@ -99,7 +100,7 @@ public sealed class DomainXml
     /// </summary>
     public static HvResult<string> WithInitiator(string xml, string initiatorIqn)
     {
-        if (!InitiatorIqn.IsValid(initiatorIqn))
+        if (!IscsiName.IsValid(initiatorIqn))
         {
             return HvResult<string>.Fail(HypervisorErrorKind.InvalidArgument, $"initiator '{initiatorIqn}' is not a valid iSCSI name (iqn.YYYY-MM.domain[:id], eui.…, naa.…; lower case)");
         }

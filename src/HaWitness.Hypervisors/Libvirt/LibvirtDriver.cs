@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HaWitness.Core.Configuration;
 using HaWitness.Hypervisors.Calls;
 using Microsoft.Extensions.Logging;
 
@@ -39,7 +40,7 @@ internal sealed partial class LibvirtDriver : IHypervisorDriver
             return HvResult<IHypervisorDriver>.Fail(HypervisorErrorKind.InvalidArgument, "libvirt: the connection URI is empty, too long or has control characters");
         }
 
-        if (lv.InitiatorIqn is not null && !InitiatorIqn.IsValid(lv.InitiatorIqn))
+        if (lv.InitiatorIqn is not null && !IscsiName.IsValid(lv.InitiatorIqn))
         {
             return HvResult<IHypervisorDriver>.Fail(HypervisorErrorKind.InvalidArgument, $"libvirt: initiator '{lv.InitiatorIqn}' is not a valid iSCSI name (iqn.YYYY-MM.domain[:id]; lower case)");
         }
@@ -80,13 +81,14 @@ internal sealed partial class LibvirtDriver : IHypervisorDriver
         lock (_connLock)
         {
             _disposed = true;
-            if (_conn != 0)
+            // A call stuck inside libvirt may still use the connection: closing it then could free it
+            // under that call, so it is left open (the process is usually exiting anyway).
+            if (_conn != 0 && _gate.InFlight == 0)
             {
-                // Closing while a stuck call still uses the connection would free it under that call;
-                // libvirt's connection is reference counted, so the stuck call keeps its own reference.
                 LibvirtNative.virConnectClose(_conn);
-                _conn = 0;
             }
+
+            _conn = 0;
         }
 
         return ValueTask.CompletedTask;

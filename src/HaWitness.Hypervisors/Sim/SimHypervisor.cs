@@ -39,7 +39,7 @@ public sealed partial class SimHypervisor : IHypervisorDriver
     /// <inheritdoc/>
     public string Kind => "sim";
 
-    /// <summary>Every call this simulation served, for tests and demos (operation and VM name).</summary>
+    /// <summary>How many calls this simulation has served (demos and scale tests report it).</summary>
     public int CallCount { get; private set; }
 
     /// <summary>The names <c>HOST-vm01</c>… for <paramref name="count"/> VMs (at least two digits).</summary>

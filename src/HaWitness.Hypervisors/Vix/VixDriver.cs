@@ -158,7 +158,17 @@ internal sealed partial class VixDriver : IHypervisorDriver
     private async Task<HvResult<int>> RunJobAsync(string what, bool wantHandle, Func<VixJob, int> start, CancellationToken cancellationToken, HypervisorErrorKind fallback = HypervisorErrorKind.Failed, List<string>? found = null)
     {
         var job = VixJob.Create();
-        int jobHandle = start(job);
+        int jobHandle;
+        try
+        {
+            jobHandle = start(job);
+        }
+        catch
+        {
+            job.Free();
+            throw;
+        }
+
         if (jobHandle == VixConstants.InvalidHandle)
         {
             job.Free();

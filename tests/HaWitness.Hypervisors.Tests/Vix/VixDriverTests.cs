@@ -1,4 +1,5 @@
 using HaWitness.Hypervisors.Tests.TestLibvix;
+using HaWitness.Hypervisors.Vix;
 using HaWitness.TestSupport;
 
 namespace HaWitness.Hypervisors.Tests.Vix;
@@ -45,6 +46,37 @@ public sealed class VixDriverTests : IDisposable
 
         Assert.True(TestLibvix.TestLibvix.CallbacksMade() > callbacks, "VIX called our callback");
         Assert.Equal(handles, await TestLibvix.TestLibvix.SettledHandlesAsync(handles)); // every job and VM handle released
+    }
+
+    [Fact]
+    public async Task Callbacks_ArriveOnVixsOwnThreads_WithFindItemLocations()
+    {
+        string vmx = Vmx("cb");
+        await using var driver = Create(); // loads VIX and the shim
+        await Ok(driver.PowerOnAsync(new VmRef("cb", vmx), default));
+        int caller = Environment.CurrentManagedThreadId;
+
+        var connect = VixJob.Create();
+        int connectJob = VixNativeCalls.Connect(new VixOptions { Provider = VixProvider.Workstation }, connect);
+        await connect.Completed;
+        Assert.Equal(0UL, VixShimNative.hwvix_job_wait_handle(connectJob, out int host));
+        var find = VixJob.Create();
+        int findJob = VixNativeCalls.Find(host, 1 /* RUNNING_VMS */, find);
+        Assert.Equal(findJob, await find.Completed); // JOB_COMPLETED carries the job handle
+        Assert.Equal(0UL, VixShimNative.hwvix_job_wait(findJob));
+
+        Assert.Contains(vmx, find.Found);
+        Assert.NotEqual(caller, find.CompletedOnThread);
+        Assert.True(find.Events > find.Found.Count, "FIND_ITEM events, then JOB_COMPLETED");
+        foreach (int h in new[] { connectJob, findJob })
+        {
+            VixNative.Vix_ReleaseHandle(h);
+        }
+
+        VixNative.VixHost_Disconnect(host);
+        connect.Free();
+        find.Free();
+        await Ok(driver.PowerOffAsync(new VmRef("cb", vmx), PowerOffMode.Hard, default));
     }
 
     [Fact]
