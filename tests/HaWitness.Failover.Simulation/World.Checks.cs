@@ -77,8 +77,9 @@ internal sealed partial class World
     }
 
     /// <summary>
-    /// Progress, after the calm phase: every HA VM that wants to run runs on its committed owner at
-    /// its committed epoch, unless the planner confirms that no eligible host has room for it.
+    /// Progress, after the calm phase, when the appliance has a quorum: every HA VM that wants to
+    /// run runs on its committed owner at its committed epoch, unless the planner confirms that no
+    /// eligible host has room for it.
     /// </summary>
     public void CheckProgress(string phase)
     {
@@ -90,6 +91,13 @@ internal sealed partial class World
         if (!ApplianceUp)
         {
             Fail($"progress ({phase}): the appliance is down");
+            return;
+        }
+
+        if (!ApplianceReachesMajority() || Liveness is not { HasHeartbeatQuorum: true })
+        {
+            // No quorum (e.g. two of three hosts died before the first could be fenced and leave
+            // the voter set): nothing may be decided, so no progress is owed.
             return;
         }
 

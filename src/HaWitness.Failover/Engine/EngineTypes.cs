@@ -10,6 +10,9 @@ internal sealed class FenceAttempt
     public int Tries { get; set; }
 
     public DateTimeOffset NextAt { get; set; }
+
+    /// <summary>A verified outcome whose commit has not gone through yet (no majority): committed next, not fenced again.</summary>
+    public FenceOutcome? Verified { get; set; }
 }
 
 /// <summary>A start the engine waits to see confirmed by the owner's report.</summary>

@@ -37,7 +37,7 @@ internal sealed partial class FailoverEngine
                 _fences[h.Name] = attempt = new FenceAttempt { NextAt = now };
             }
 
-            if (attempt.Task is null)
+            if (attempt.Task is null && attempt.Verified is null)
             {
                 if (now < attempt.NextAt)
                 {
@@ -53,15 +53,16 @@ internal sealed partial class FailoverEngine
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
-            if (!attempt.Task.IsCompleted)
+            if (attempt.Task is { IsCompleted: false })
             {
                 continue;
             }
 
-            var outcome = Result(attempt.Task);
+            var outcome = attempt.Verified ?? Result(attempt.Task!);
             attempt.Task = null;
             if (outcome.Verified)
             {
+                attempt.Verified = outcome;
                 var commit = await ProposeAsync(new HostFenced(h.Name, true, outcome.Summary), cancellationToken).ConfigureAwait(false);
                 var evidence = outcome.Evidence.DeepClone().AsObject();
                 evidence["index"] = commit.Index;
