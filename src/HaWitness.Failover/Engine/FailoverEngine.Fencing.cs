@@ -26,6 +26,12 @@ internal sealed partial class FailoverEngine
                 continue;
             }
 
+            if (!_options.DetectFailures && _alarmedFailures.Add((h.Name, h.FailedAtIndex)))
+            {
+                // The leader's duties committed HostFailed; the alarm is raised here, once.
+                _alarms.Raise(new Alarm(AlarmKind.HostFailed, Subjects.Host(h.Name), $"host {h.Name} failed (HostFailed committed at index {h.FailedAtIndex}); fencing it", now));
+            }
+
             if (!_fencer.IsConfigured)
             {
                 await DeclareLeaseFenceAsync(h, now, cancellationToken).ConfigureAwait(false);

@@ -44,6 +44,7 @@ internal sealed partial class FailoverEngine
     private readonly Dictionary<string, StartWatch> _starts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _avoid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
+    private readonly HashSet<(string, long)> _alarmedFailures = [];
     private DateTimeOffset _leaderSince;
     private DateTimeOffset _quorumSince;
     private DateTimeOffset _quorumSeenAt;

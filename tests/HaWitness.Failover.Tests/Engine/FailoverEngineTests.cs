@@ -118,4 +118,25 @@ public sealed class FailoverEngineTests
         Assert.NotEqual("a-g1", a.Generation);
         Assert.Contains(world.Journal.All, d => d.Kind == "ReadmitHost" && d.Outcome == Outcome.Succeeded);
     }
+
+    [Fact]
+    public void WithoutItsOwnDetector_AHostFailedCommittedByTheLeaderIsFencedAndAlarmedOnce()
+    {
+        var world = new World(11, new SimTimings(), new FailoverOptions { DetectFailures = false }, fenceConfigured: true);
+        world.AddHost("a", 16, 32768, 3000);
+        world.AddHost("b", 16, 32768, 3000);
+        world.Setup([new AddVm("web", "a", true, true, VmPriority.High, 2, 4096, null)]);
+        world.Run(TimeSpan.FromSeconds(5));
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(10));
+        Assert.Equal(HostPhase.Active, world.Log.View.Hosts["a"].Phase); // nobody detects in this world
+
+        world.Log.Append(new HostFailed("a", "a-g1", "silent (committed by the leader's duties)"), acknowledged: true);
+        world.Run(TimeSpan.FromSeconds(10));
+
+        Assert.Single(world.Alarms.Raised, a => a.Kind == AlarmKind.HostFailed);
+        Assert.True(world.Log.View.Hosts["a"].Fenced);
+        Assert.True(AllRunOn(world, "b"));
+        Assert.Null(world.Violation);
+    }
 }
