@@ -10,6 +10,7 @@ using HaWitness.Failover.Engine;
 using HaWitness.Failover.Explain;
 using HaWitness.Failover.Journal;
 using HaWitness.Failover.Planned;
+using HaWitness.Fencing.Ssh;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace HaWitness.Appliance;
@@ -24,9 +25,17 @@ internal static class FailoverServices
 {
     public static void Register(IServiceCollection services, ApplianceOptions options, RaftNode node)
     {
-        _ = options;
-        services.TryAddSingleton(new FailoverOptions());
-        services.TryAddSingleton(new AlarmOptions());
+        services.TryAddSingleton(options.Failover);
+        services.TryAddSingleton(options.Alarms);
+        if (options.Target.Enabled)
+        {
+            // The storage wall: one kept SSH connection to the target, disposed with the host.
+            var (shell, driver) = TargetWiring.Connect(options);
+            services.AddSingleton(shell);
+            services.AddSingleton<IStorageFencer>(sp => TargetWiring.Fencer(options, driver, sp.GetRequiredService<JournalStore>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Fencing")));
+        }
+
         services.TryAddSingleton<IStorageFencer, LeaseOnlyFencer>();
         services.AddSingleton<IDecisionJournal>(sp => new StoreJournal(sp.GetRequiredService<JournalStore>()));
         services.AddSingleton(sp => new AlarmDispatcher(

@@ -42,7 +42,7 @@ public sealed class AgentCliTests : IDisposable
     [Theory]
     [InlineData("--name", "host;reboot", "is not a valid host name")]
     [InlineData("--join-token", "$(id)", "JoinToken is malformed")]
-    [InlineData("--hypervisor", "hyperv", "allowed: sim | vix | libvirt")]
+    [InlineData("--hypervisor", "hyperv", "allowed: sim | vix | vmrun | libvirt")]
     [InlineData("--raft", "localhost", "allowed: IP:PORT")]
     [InlineData("--witness", "not a url", "Witness has 'not a url'")]
     public async Task BadValue_ExitsTwoNamingTheKey_AndCreatesNothing(string option, string value, string expected)

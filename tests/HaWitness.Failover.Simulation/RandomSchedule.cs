@@ -1,4 +1,5 @@
 using HaWitness.Cluster.State;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Simulation;
 

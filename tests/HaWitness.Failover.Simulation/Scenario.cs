@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using HaWitness.Cluster.State;
 using HaWitness.Failover.Status;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Simulation;
 

@@ -68,8 +68,8 @@ internal sealed partial class SimAgent
     /// <summary>The VMs powered on (starting, running or stopping) on this host, with the epoch they run for.</summary>
     public IEnumerable<(string Vm, long Epoch)> PoweredOn => _vms.Select(kv => (kv.Key, kv.Value.Epoch));
 
-    /// <summary>The isolation probe's answer: this agent's lease holds (it hears a leader) and it has not fenced itself.</summary>
-    public bool LeaseValid => Up && _lease.IsValid && !SelfFenced;
+    /// <summary>The isolation probe's answer, as the real agent gives it: it heard a leader within the claim window and has not fenced itself.</summary>
+    public bool LeaseValid => Up && _lease.LeaderRecent && !SelfFenced;
 
     public bool IsRunning(string vm) => _vms.TryGetValue(vm, out var r) && r.Phase == VmPhase.Running;
 

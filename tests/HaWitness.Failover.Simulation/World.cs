@@ -5,6 +5,7 @@ using HaWitness.Failover.Engine;
 using HaWitness.Failover.Planned;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Simulation;
 

@@ -17,11 +17,11 @@ public sealed class ClusterLab : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private int _raftPort;
 
-    /// <summary>Fast timings for tests (heartbeat 300 ms, lease 2 s; generous probe timeout for a loaded CI machine).</summary>
+    /// <summary>Fast timings for tests (heartbeat 300 ms, lease 2.5 s; generous probe timeout for a loaded CI machine).</summary>
     public static IReadOnlyDictionary<string, string> FastTimings { get; } = new Dictionary<string, string>
     {
         ["HAWITNESS_Lease__HeartbeatMs"] = "300",
-        ["HAWITNESS_Lease__LeaseMs"] = "2000",
+        ["HAWITNESS_Lease__LeaseMs"] = "2500",
         ["HAWITNESS_Lease__HeartbeatTimeoutMs"] = "400",
         ["HAWITNESS_Lease__ProbeIntervalMs"] = "500",
         ["HAWITNESS_Lease__ProbeTimeoutMs"] = "1000",

@@ -41,7 +41,7 @@ public sealed class ProbeServer : IAsyncDisposable
         {
             var view = node.View;
             int voters = 1 + view.Hosts.Values.Count(h => h.Voter && h.Phase != HostPhase.Removed);
-            var answer = new ProbeResponse(state.Options.Name, state.Lease.IsValid && !state.SelfFenced, node.AppliedIndex, voters);
+            var answer = new ProbeResponse(state.Options.Name, state.Lease.LeaderRecent && !state.SelfFenced, node.AppliedIndex, voters);
             return context.Response.WriteAsJsonAsync(answer, AgentApiJson.Default.ProbeResponse, cancellationToken: context.RequestAborted);
         };
         app.MapGet("/probe", probe);

@@ -73,17 +73,8 @@ internal sealed class TargetContext : IAsyncDisposable
             return null;
         }
 
-        var target = options.Target;
-        SshDestination.TryParse(target.Ssh, out var destination, out _);
-        string data = Path.GetFullPath(options.DataDirectory);
-        var settings = new SshSettings(
-            destination!,
-            target.SshKey ?? Path.Combine(data, "ssh", "id_ed25519"),
-            target.KnownHosts ?? Path.Combine(data, "ssh", "known_hosts"),
-            TimeSpan.FromMilliseconds(target.ConnectTimeoutMs),
-            TimeSpan.FromMilliseconds(target.CommandTimeoutMs));
-        var shell = new SshRemoteShell(settings);
-        return new TargetContext(options, shell, TargetDrivers.Create(target, shell));
+        var (shell, driver) = TargetWiring.Connect(options);
+        return new TargetContext(options, shell, driver);
     }
 
     /// <summary>Opens the journal in the data directory; false (one line printed) when it cannot.</summary>
@@ -112,7 +103,7 @@ internal sealed class TargetContext : IAsyncDisposable
         }
     }
 
-    public StorageFencer Fencer() => new(Driver, Journal!, new FencePolicy(Options.Target.FenceAttempts, TimeSpan.FromMilliseconds(Options.Target.FenceRetryDelayMs)));
+    public StorageFencer Fencer() => TargetWiring.Fencer(Options, Driver, Journal!, TimeProvider.System, null);
 
     public async ValueTask DisposeAsync()
     {

@@ -52,7 +52,10 @@ public sealed record HeartbeatRequest(
 /// <summary>The leader's acknowledgement.</summary>
 public sealed record HeartbeatResponse(long Seq, long Term, string Leader, long CommitIndex, string HostPhase, bool Fenced);
 
-/// <summary>An agent's answer to a peer's isolation probe (<c>GET /probe</c> on the probe endpoint, mutual TLS).</summary>
+/// <summary>
+/// An agent's answer to a peer's isolation probe (<c>GET /probe</c> on the probe endpoint, mutual TLS).
+/// <c>leaseValid</c>: it heard a leader within the leader-claim window (<see cref="Leases.LeaseMath.LeaderClaim"/>).
+/// </summary>
 public sealed record ProbeResponse(string Name, bool LeaseValid, long AppliedIndex, int Voters);
 
 /// <summary>Source-generated JSON for the agent API.</summary>

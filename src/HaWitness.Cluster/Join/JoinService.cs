@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using HaWitness.Cluster.Security;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Configuration;
+using HaWitness.Core.Fencing;
 using HaWitness.Core.Journal;
 
 namespace HaWitness.Cluster.Join;
@@ -27,11 +28,13 @@ public sealed partial class JoinService
     private readonly Func<bool> _isLeader;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, (JoinRequest Request, string Identity)> _pending = new(StringComparer.Ordinal);
+    private readonly IStorageFencer? _fencer;
 
     /// <summary>Creates the service.</summary>
     public JoinService(JoinToken token, MemberKeys keys, ClusterCa ca, ICommandLog log, IMembership membership, JournalStore journal,
-        LeaseOptions lease, string applianceRaft, Func<bool> isLeader, ILogger<JoinService> logger)
+        LeaseOptions lease, string applianceRaft, Func<bool> isLeader, ILogger<JoinService> logger, IStorageFencer? fencer = null)
     {
+        _fencer = fencer;
         _token = token;
         _keys = keys;
         _ca = ca;
@@ -163,6 +166,15 @@ public sealed partial class JoinService
                 ["remote"] = remote,
             }));
             LogAdmitted(_logger, join.Name, join.Generation, commit.Index);
+            if (host is { Phase: HostPhase.Active, Fenced: false } && _fencer is { IsConfigured: true })
+            {
+                // A healthy host gets its disks; a failed or fenced one waits for re-admission (rule 4).
+                var grant = await _fencer.UnfenceAsync(new FenceRequest(join.Name, join.InitiatorIqn, $"host joined (generation {join.Generation})"), cancellationToken).ConfigureAwait(false);
+                if (!grant.Verified)
+                {
+                    LogGrantFailed(_logger, join.Name, grant.Error ?? grant.Summary);
+                }
+            }
             return ApiResult<AdmitResponse>.Ok(new AdmitResponse(commit.Index, host.Phase.ToString()));
         }
         catch (NotLeaderException)
@@ -193,6 +205,9 @@ public sealed partial class JoinService
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Join of {Name} from {Remote} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string name, string remote, string reason);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Host {Name} joined but its initiator could not be granted on the target: {Reason}")]
+    private static partial void LogGrantFailed(ILogger logger, string name, string reason);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Host {Name} admitted (generation {Generation}) at index {Index}")]
     private static partial void LogAdmitted(ILogger logger, string name, string generation, long index);

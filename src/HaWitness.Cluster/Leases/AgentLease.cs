@@ -17,6 +17,7 @@ public sealed class AgentLease
     private readonly Dictionary<long, long> _sent = [];
     private long _nextSeq = 1;
     private long _expiresAt = long.MinValue;
+    private long _claimUntil = long.MinValue;
     private bool _everHeld;
 
     /// <summary>Creates a lease that has not been granted yet.</summary>
@@ -78,6 +79,8 @@ public sealed class AgentLease
 
             long expires = sentAt + (long)(_options.LeaseMs / 1000.0 * _time.TimestampFrequency);
             _expiresAt = Math.Max(_expiresAt, expires);
+            long claim = sentAt + (long)(LeaseMath.LeaderClaim(_options).TotalSeconds * _time.TimestampFrequency);
+            _claimUntil = Math.Max(_claimUntil, claim);
             _everHeld = true;
             return true;
         }
@@ -89,6 +92,22 @@ public sealed class AgentLease
         lock (_lock)
         {
             _expiresAt = long.MinValue;
+            _claimUntil = long.MinValue;
+        }
+    }
+
+    /// <summary>
+    /// What this agent answers a peer's isolation probe: it heard a leader recently (within
+    /// <see cref="LeaseMath.LeaderClaim"/> of an acknowledged heartbeat's send time).
+    /// </summary>
+    public bool LeaderRecent
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _claimUntil != long.MinValue && _time.GetTimestamp() < _claimUntil;
+            }
         }
     }
 

@@ -46,13 +46,28 @@ public static class LeaseMath
     }
 
     /// <summary>
-    /// How long after receiving a peer's heartbeat the appliance may count on that peer's lease
-    /// still being valid: L·(1-ρ)/(1+ρ) − T_max (T_max = the agent's acknowledgement timeout).
+    /// R = 2·(H + T_max): how long after sending an acknowledged heartbeat an agent tells its peers
+    /// "I have a leader". Shorter than the lease on purpose: when the witness dies, the host whose
+    /// lease expires first must not find its peer still claiming a leader (R + H + T_max &lt; L, see
+    /// <see cref="LeaseOptions.Validate"/>). Long enough that the appliance, which learns of an
+    /// accepted acknowledgement one heartbeat late, counts a connected host without a break
+    /// (<see cref="PeerLeaseHeld"/> &gt; 2H).
+    /// </summary>
+    public static TimeSpan LeaderClaim(LeaseOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        return TimeSpan.FromMilliseconds(2 * (o.HeartbeatMs + o.HeartbeatTimeoutMs));
+    }
+
+    /// <summary>
+    /// How long after receiving a peer's heartbeat (one whose acknowledgement the peer later
+    /// proved it accepted) the appliance may count on that peer still claiming a leader:
+    /// R·(1-ρ)/(1+ρ) − T_max.
     /// </summary>
     public static TimeSpan PeerLeaseHeld(LeaseOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        return Ms(Math.Max(0, o.LeaseMs / Stretch(o.DriftBound) - o.HeartbeatTimeoutMs));
+        return Ms(Math.Max(0, LeaderClaim(o).TotalMilliseconds / Stretch(o.DriftBound) - o.HeartbeatTimeoutMs));
     }
 
     private static TimeSpan Ms(double ms) => TimeSpan.FromMilliseconds(Math.Ceiling(ms));

@@ -36,6 +36,15 @@ public static class ApplianceConfiguration
         OptionChecks.Range(nameof(ApplianceOptions.ShutdownTimeoutMs), options.ShutdownTimeoutMs, 100, 60_000, "ms");
         OptionChecks.EndPoint(nameof(ApplianceOptions.Raft), options.Raft);
         options.Lease.Validate();
+        if (options.Failover.Validate() is { } failover)
+        {
+            throw new ConfigurationException("config: Failover: " + failover);
+        }
+
+        if (options.Alarms.Validate() is { } alarms)
+        {
+            throw new ConfigurationException("config: " + alarms);
+        }
         OptionChecks.OneOf(nameof(ApplianceOptions.DefaultPriority), options.DefaultPriority, "high", "medium", "low", "disabled");
         ValidateTarget(options.Target);
     }

@@ -32,6 +32,12 @@ public sealed class ApplianceOptions
     /// <summary>Restart priority of VMs first seen: high | medium | low | disabled.</summary>
     public string DefaultPriority { get; set; } = "medium";
 
+    /// <summary>The failover engine: start retries, admission control, placement.</summary>
+    public FailoverOptions Failover { get; set; } = new();
+
+    /// <summary>Alarm delivery: webhook and/or command hook.</summary>
+    public AlarmOptions Alarms { get; set; } = new();
+
     /// <summary>Heartbeat and lease timings, handed to every agent at join.</summary>
     public LeaseOptions Lease { get; set; } = new();
     /// <summary>The iSCSI target to fence on, and how to reach it (section <c>Target</c>).</summary>

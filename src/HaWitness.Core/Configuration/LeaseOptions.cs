@@ -46,12 +46,24 @@ public sealed class LeaseOptions
             throw new ConfigurationException($"config: {section}:DriftBound = {DriftBound} is out of range; allowed 0..0.1 (0.01 = 1 %)");
         }
 
-        // A connected agent's lease must never lapse between two heartbeats, and an isolated agent
-        // must be able to ask its peers at least once before its lease would be renewed.
-        if (LeaseMs < HeartbeatMs + HeartbeatTimeoutMs + ProbeIntervalMs)
+        // When the witness dies, the host whose lease expires first must not find its peer still
+        // claiming a leader: the claim lasts R = 2(H + T_max) from a send at most H + T_max later
+        // than the first host's, stretched by the drift bound. See docs/quorum.md.
+        double k = (1 + DriftBound) / (1 - DriftBound);
+        int minimum = (int)Math.Ceiling((3.0 * HeartbeatMs + 3.0 * HeartbeatTimeoutMs) * k) + 1;
+        minimum = Math.Max(minimum, HeartbeatMs + HeartbeatTimeoutMs + ProbeIntervalMs);
+        if (LeaseMs < minimum)
         {
             throw new ConfigurationException(
-                $"config: {section}:LeaseMs = {LeaseMs} is too short; allowed at least HeartbeatMs + HeartbeatTimeoutMs + ProbeIntervalMs = {HeartbeatMs + HeartbeatTimeoutMs + ProbeIntervalMs} ms");
+                $"config: {section}:LeaseMs = {LeaseMs} is too short; allowed at least (3·HeartbeatMs + 3·HeartbeatTimeoutMs)·(1+DriftBound)/(1-DriftBound) = {minimum} ms");
+        }
+
+        // The appliance learns that an agent accepted an acknowledgement one heartbeat late; the
+        // claim it may count on must outlast two heartbeats, or a connected host would flicker.
+        if (2.0 * (HeartbeatMs + HeartbeatTimeoutMs) / k - HeartbeatTimeoutMs <= 2.0 * HeartbeatMs)
+        {
+            throw new ConfigurationException(
+                $"config: {section}:HeartbeatTimeoutMs = {HeartbeatTimeoutMs} is too short for HeartbeatMs = {HeartbeatMs} at DriftBound {DriftBound}; raise it");
         }
     }
 }

@@ -9,6 +9,13 @@ public sealed class TargetOptions
     /// <summary><c>tgt</c> (tgtadm) or <c>lio</c> (targetcli, or raw configfs when targetcli is absent).</summary>
     public string Driver { get; set; } = "tgt";
 
+    /// <summary>
+    /// True: <c>serve</c> fences failed hosts through this target (the storage wall) and grants
+    /// joining hosts. False (the default, and any site without a target yet): failover relies on
+    /// the lease alone and says so on every failover. The <c>hawitness target</c> commands work either way.
+    /// </summary>
+    public bool Enabled { get; set; }
+
     /// <summary>Where to log in, <c>USER@HOST[:PORT]</c>; usually the storage box itself.</summary>
     public string Ssh { get; set; } = "root@127.0.0.1:22";
 

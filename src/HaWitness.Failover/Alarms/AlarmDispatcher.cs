@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using HaWitness.Core.Journal;
 using HaWitness.Failover.Journal;
 using Microsoft.Extensions.Logging;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Alarms;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Journal;
 using HaWitness.Failover.Journal;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Engine;
 

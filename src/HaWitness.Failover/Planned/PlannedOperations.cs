@@ -7,6 +7,7 @@ using HaWitness.Core.Journal;
 using HaWitness.Failover.Journal;
 using HaWitness.Failover.Placement;
 using Microsoft.Extensions.Logging;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Planned;
 

@@ -2,6 +2,7 @@ using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Status;
 using HaWitness.Failover.Placement;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Status;
 

@@ -32,9 +32,9 @@ public sealed class LeaseArithmeticTests
     public static TheoryData<int, int, double> Settings => new()
     {
         { 1000, 5000, 0.01 },
-        { 500, 3000, 0.01 },
+        { 500, 3500, 0.01 },
         { 1000, 5000, 0.05 },
-        { 200, 2000, 0.0 },
+        { 200, 2500, 0.0 },
     };
 
     [Theory]
@@ -114,8 +114,10 @@ public sealed class LeaseArithmeticTests
             double agentOffReal = expiry + (o.ProbeTimeoutMs + PowerOffMs) / agentClock.Rate;
 
             // The appliance: may act no earlier than SafeToActAt on its own clock.
+            var early = tracker.SafeToActAt("a");
             HearB(expiry + 60_000);
             var safe = tracker.SafeToActAt("a");
+            Assert.True(early == safe, $"trial {trial}: SafeToActAt moved from {early:O} to {safe:O}: the quorum flickered although b kept heartbeating");
             Assert.NotNull(safe);
             double applianceActsReal = applianceClock.RealAt(safe.Value);
             Assert.True(agentOffReal < applianceActsReal,
@@ -202,6 +204,68 @@ public sealed class LeaseArithmeticTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Settings))]
+    public void WitnessCrash_TheHostWhoseLeaseExpiresFirst_FindsNoPeerClaimingALeader_SoNobodyFences(int heartbeatMs, int leaseMs, double rho)
+    {
+        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, LeaseMs = leaseMs, DriftBound = rho };
+        o.Validate();
+        var rng = new Random(leaseMs * 7 + heartbeatMs);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            var clocks = new[] { new DriftClock(Rate(rng, rho)), new DriftClock(Rate(rng, rho)) };
+            var leases = clocks.Select(c => new AgentLease(o, c.Time)).ToArray();
+            double crash = 3000 + rng.NextDouble() * 3000;
+
+            // Each host heartbeats every H of its own clock from a random phase; acknowledgements
+            // come back within T_max while the witness lives, never after it crashed.
+            var events = new List<(double Real, int Host, bool Send, long Seq)>();
+            var seqs = new Dictionary<(int, double), long>();
+            for (int h = 0; h < 2; h++)
+            {
+                for (double t = rng.NextDouble() * heartbeatMs; t < crash + leaseMs * 2; t += heartbeatMs / clocks[h].Rate)
+                {
+                    events.Add((t, h, true, 0));
+                    double back = t + rng.NextDouble() * 0.9 * o.HeartbeatTimeoutMs / clocks[h].Rate;
+                    if (back < crash)
+                    {
+                        events.Add((back, h, false, 0));
+                    }
+                }
+            }
+
+            var pending = new[] { new Queue<long>(), new Queue<long>() };
+            double last = 0;
+            foreach (var e in events.Where(e => e.Real < crash + o.HeartbeatTimeoutMs).OrderBy(e => e.Real))
+            {
+                clocks[0].At(e.Real);
+                clocks[1].At(e.Real);
+                last = e.Real;
+                if (e.Send)
+                {
+                    pending[e.Host].Enqueue(leases[e.Host].BeginHeartbeat());
+                }
+                else
+                {
+                    leases[e.Host].Acknowledge(pending[e.Host].Dequeue());
+                }
+            }
+
+            // No acknowledgement comes any more: each lease now ends at a fixed real time.
+            double[] end = [last + leases[0].Remaining.TotalMilliseconds / clocks[0].Rate, last + leases[1].Remaining.TotalMilliseconds / clocks[1].Rate];
+            int first = end[0] <= end[1] ? 0 : 1;
+            double at = end[first] + 0.01;
+            clocks[0].At(at);
+            clocks[1].At(at);
+            Assert.False(leases[first].IsValid);
+            int other = 1 - first;
+            Assert.False(leases[other].LeaderRecent,
+                $"trial {trial}: host {first} (rate {clocks[first].Rate}) expired while host {other} (rate {clocks[other].Rate}) still claims a leader");
+            var verdict = SelfFencePolicy.Decide(false, 3, [new PeerAnswer("other", true, leases[other].LeaderRecent)]);
+            Assert.False(verdict.Fence, verdict.Reason);
+        }
+    }
+
     [Fact]
     public void WithoutHeartbeatQuorum_TheApplianceMayNotActAtAll()
     {
@@ -258,6 +322,7 @@ public sealed class LeaseArithmeticTests
         var o = new LeaseOptions();
         Assert.Equal(TimeSpan.FromMilliseconds(5862), LeaseMath.FailedAfter(o));
         Assert.Equal(TimeSpan.FromMilliseconds(8922), LeaseMath.SafeAfterHeartbeat(o, PowerOffMs));
-        Assert.Equal(TimeSpan.FromMilliseconds(4401), LeaseMath.PeerLeaseHeld(o));
+        Assert.Equal(TimeSpan.FromMilliseconds(2441), LeaseMath.PeerLeaseHeld(o));
+        Assert.Equal(TimeSpan.FromMilliseconds(3000), LeaseMath.LeaderClaim(o));
     }
 }

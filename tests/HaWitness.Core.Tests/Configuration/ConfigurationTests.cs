@@ -77,7 +77,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("JoinToken", "abcdefghijklmnop;rm -rf /", "JoinToken is malformed")]
     [InlineData("Name", "host a", "is not a valid host name")]
     [InlineData("Name", "-leadingdash", "is not a valid host name")]
-    [InlineData("Hypervisor", "xen", "allowed: sim | vix | libvirt")]
+    [InlineData("Hypervisor", "xen", "allowed: sim | vix | vmrun | libvirt")]
     [InlineData("Raft", "10.0.0.1", "allowed: IP:PORT")]
     [InlineData("SimVms", "-1", "SimVms = -1 is out of range")]
     public void AgentLoad_BadValue_NamesTheKey(string key, string? value, string expected)

@@ -6,6 +6,7 @@ using HaWitness.Failover.Simulation;
 using HaWitness.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Tests.Alarms;
 

@@ -2,6 +2,7 @@ using HaWitness.Cluster.State;
 using HaWitness.Core.Journal;
 using HaWitness.Failover.Alarms;
 using HaWitness.Failover.Simulation;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Tests.Engine;
 

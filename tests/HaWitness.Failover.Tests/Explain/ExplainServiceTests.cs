@@ -1,6 +1,7 @@
 using HaWitness.Cluster.State;
 using HaWitness.Failover.Explain;
 using HaWitness.Failover.Simulation;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Tests.Explain;
 

@@ -1,5 +1,6 @@
 using HaWitness.Cluster.State;
 using HaWitness.Failover.Simulation;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Tests.Planned;
 

@@ -7,7 +7,7 @@ namespace HaWitness.Failover.Tests.Scenarios;
 /// Every folder here is a story: <c>layout</c>, <c>events</c> and <c>expected-journal</c>. The
 /// simulation replays the events on the fake clock with the real engine; the journal, final state
 /// and alarms it produces must equal <c>expected-journal</c> line for line. A change of behaviour
-/// shows up as a diff. <c>HAWITNESS_BLESS=1</c> rewrites the expected files (review the diff).
+/// shows up as a diff. <c>HAWITNESS_TEST_BLESS=1</c> rewrites the expected files (review the diff).
 /// </summary>
 public sealed class ScenarioTests
 {
@@ -29,7 +29,7 @@ public sealed class ScenarioTests
         string dir = Path.Combine(Folder(), name);
         string actual = Scenario.Run(dir);
         string expectedPath = Path.Combine(dir, "expected-journal");
-        if (Environment.GetEnvironmentVariable("HAWITNESS_BLESS") == "1" || !File.Exists(expectedPath))
+        if (Environment.GetEnvironmentVariable("HAWITNESS_TEST_BLESS") == "1" || !File.Exists(expectedPath))
         {
             File.WriteAllText(expectedPath, actual);
         }
@@ -49,7 +49,7 @@ public sealed class ScenarioTests
             string al = i < a.Length ? a[i] : "<end>";
             if (el != al)
             {
-                return $"scenario {name}: first difference at line {i + 1}\n- expected: {el}\n+ actual:   {al}\n(HAWITNESS_BLESS=1 rewrites the expected file)\n--- actual ---\n{actual}";
+                return $"scenario {name}: first difference at line {i + 1}\n- expected: {el}\n+ actual:   {al}\n(HAWITNESS_TEST_BLESS=1 rewrites the expected file)\n--- actual ---\n{actual}";
             }
         }
 

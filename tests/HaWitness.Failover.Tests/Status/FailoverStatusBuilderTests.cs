@@ -1,6 +1,7 @@
 using HaWitness.Cluster.State;
 using HaWitness.Failover.Simulation;
 using HaWitness.Failover.Status;
+using HaWitness.Core.Configuration;
 
 namespace HaWitness.Failover.Tests.Status;
 

@@ -1,7 +1,7 @@
-namespace HaWitness.Failover.Alarms;
+namespace HaWitness.Core.Configuration;
 
 /// <summary>Where alarms go: a webhook (POST JSON) and/or a command (argument vector, the JSON on its stdin).</summary>
-internal sealed class AlarmOptions
+public sealed class AlarmOptions
 {
     /// <summary>http(s) URL that receives a POST with the alarm as JSON; empty for none.</summary>
     public string? WebhookUrl { get; set; }

@@ -1,7 +1,7 @@
-namespace HaWitness.Failover;
+namespace HaWitness.Core.Configuration;
 
 /// <summary>Failover engine timings and policies. Defaults fit heartbeat 1 s, lease 5 s.</summary>
-internal sealed class FailoverOptions
+public sealed class FailoverOptions
 {
     /// <summary>How often the engine looks at the state (it also wakes on fence completions).</summary>
     public int TickMs { get; set; } = 250;
