@@ -48,7 +48,7 @@ public sealed class ClusterLab : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public async Task StartApplianceAsync(IReadOnlyDictionary<string, string>? env = null)
+    public async Task StartApplianceAsync(IReadOnlyDictionary<string, string>? env = null, params string[] extra)
     {
         if (_raftPort == 0)
         {
@@ -57,7 +57,7 @@ public sealed class ClusterLab : IAsyncDisposable
 
         var e = new Dictionary<string, string>(env ?? FastTimings);
         Appliance = TestProcess.Start(Binaries.Appliance,
-            ["serve", "--data", ApplianceData, "--urls", Url is null ? "http://127.0.0.1:0" : Url.ToString().TrimEnd('/'), "--raft", $"127.0.0.1:{_raftPort}"], e);
+            ["serve", "--data", ApplianceData, "--urls", Url is null ? "http://127.0.0.1:0" : Url.ToString().TrimEnd('/'), "--raft", $"127.0.0.1:{_raftPort}", .. extra], e);
         Url = await Appliance.WaitForListeningAsync();
         var (code, stdout, stderr) = await TestProcess.RunAsync(Binaries.Appliance, ["join-token", "--data", ApplianceData]);
         if (code != 0)
@@ -80,6 +80,9 @@ public sealed class ClusterLab : IAsyncDisposable
     }
 
     public TestProcess StartAgent(string name, int simVms = 2, IReadOnlyDictionary<string, string>? env = null, params string[] extra)
+        => StartAgentCore(name, simVms, env, extra);
+
+    private TestProcess StartAgentCore(string name, int simVms, IReadOnlyDictionary<string, string>? env, string[] extra)
     {
         if (!_agentPorts.TryGetValue(name, out var ports))
         {
