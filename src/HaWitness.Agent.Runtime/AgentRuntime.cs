@@ -117,7 +117,7 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         var heartbeats = new HeartbeatLoop(_state, client, node, inventory, _loggers.CreateLogger<HeartbeatLoop>());
         var fencer = new SelfFencer(_state, node, _driver, _journal, _loggers.CreateLogger<SelfFencer>());
         var monitor = new IsolationMonitor(_state, node, prober, fencer, _journal, _loggers.CreateLogger<IsolationMonitor>());
-        var reconciler = new Reconciler(_state, node, _driver, inventory, _loggers.CreateLogger<Reconciler>());
+        var reconciler = new Reconciler(_state, node, _driver, inventory, _journal, _loggers.CreateLogger<Reconciler>());
         heartbeats.RejoinNeeded += (error, message) =>
         {
             if (error == "generation_failed")

@@ -40,6 +40,13 @@ public interface IHypervisorDriver : IAsyncDisposable
     /// <summary>Forgets the VM on this host (libvirt: undefine; VIX: unregister). Refused while it runs (<see cref="HypervisorErrorKind.InvalidState"/>). Not registered is success.</summary>
     ValueTask<HvResult> UnregisterAsync(VmRef vm, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The definition another host needs to start this VM (libvirt: the domain's persistent XML;
+    /// VIX/vmrun: its <c>.vmx</c> path; sim: its name): what the agent reports for a VM the
+    /// committed state does not know yet.
+    /// </summary>
+    ValueTask<HvResult<VmDefinition>> DescribeAsync(VmRef vm, CancellationToken cancellationToken);
+
     /// <summary>What this host offers: CPUs and memory.</summary>
     ValueTask<HvResult<HostCapacity>> GetCapacityAsync(CancellationToken cancellationToken);
 }

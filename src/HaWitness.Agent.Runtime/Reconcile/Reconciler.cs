@@ -1,6 +1,7 @@
 using System.Text.Json;
 using HaWitness.Cluster.Raft;
 using HaWitness.Cluster.State;
+using HaWitness.Core.Journal;
 using HaWitness.Hypervisors;
 
 namespace HaWitness.Agent.Runtime.Reconcile;
@@ -19,10 +20,13 @@ public sealed partial class Reconciler
     private readonly VmInventory _inventory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly JournalStore _journal;
+    private readonly Dictionary<string, string> _definitions = new(StringComparer.Ordinal);
 
     /// <summary>Creates the reconciler and wakes it on every applied command.</summary>
-    public Reconciler(AgentState state, RaftNode node, IHypervisorDriver driver, VmInventory inventory, ILogger<Reconciler> logger)
+    public Reconciler(AgentState state, RaftNode node, IHypervisorDriver driver, VmInventory inventory, JournalStore journal, ILogger<Reconciler> logger)
     {
+        _journal = journal;
         _state = state;
         _node = node;
         _driver = driver;
@@ -78,8 +82,18 @@ public sealed partial class Reconciler
         }
 
         var vms = listed.Value;
-        _inventory.Listed([.. vms.Select(v => (v.Vm.Name, IsOn(v.State), DefinitionOf(v)))]);
         var view = _node.View;
+        foreach (var v in vms.Where(v => !view.Vms.ContainsKey(v.Vm.Name) && !_definitions.ContainsKey(v.Vm.Name)))
+        {
+            // A VM the cluster does not know yet: describe it once, so that it can be restarted elsewhere.
+            var described = await _driver.DescribeAsync(v.Vm, ct).ConfigureAwait(false);
+            if (described.IsOk)
+            {
+                _definitions[v.Vm.Name] = JsonSerializer.Serialize(described.Value, HypervisorJsonContext.Default.VmDefinition);
+            }
+        }
+
+        _inventory.Listed([.. vms.Select(v => (v.Vm.Name, IsOn(v.State), _definitions.GetValueOrDefault(v.Vm.Name)))]);
         string me = _state.Options.Name;
         view.Hosts.TryGetValue(me, out var host);
         bool mayRun = _state.Registered && !_state.SelfFenced && _state.Lease.IsValid
@@ -144,6 +158,7 @@ public sealed partial class Reconciler
         if (on.IsOk)
         {
             _inventory.Started(entry.Name, entry.Epoch);
+            _journal.RecordEvent("VmStarted", Subjects.Vm(entry.Name), $"started for epoch {entry.Epoch} (generation {_state.Generation})", null, "running");
             LogStarted(_logger, entry.Name, entry.Epoch);
         }
         else
@@ -168,6 +183,7 @@ public sealed partial class Reconciler
             await _driver.UnregisterAsync(vm, ct).ConfigureAwait(false);
         }
 
+        _journal.RecordEvent("VmStopped", Subjects.Vm(vm.Name), why, "running", unregister ? "unregistered" : "stopped");
         LogStopped(_logger, vm.Name, why);
     }
 
@@ -190,13 +206,6 @@ public sealed partial class Reconciler
 
         return _driver.Kind == "sim" ? VmDefinition.ForSim(entry.Name) : new VmDefinition { Name = entry.Name, Kind = VmKind.Sim };
     }
-
-    private string? DefinitionOf(VmStatus v) => _driver.Kind switch
-    {
-        "sim" => JsonSerializer.Serialize(VmDefinition.ForSim(v.Vm.Name), HypervisorJsonContext.Default.VmDefinition),
-        "vix" or "vmrun" => JsonSerializer.Serialize(VmDefinition.ForVix(v.Vm.Name, v.Vm.Locator), HypervisorJsonContext.Default.VmDefinition),
-        _ => null,
-    };
 
     private static bool IsOn(VmPowerState s) => s is VmPowerState.Running or VmPowerState.Starting or VmPowerState.Paused;
 

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace HaWitness.Hypervisors.Libvirt;
 
 internal sealed partial class LibvirtDriver
@@ -174,6 +176,41 @@ internal sealed partial class LibvirtDriver
                 : LibvirtErrors.Last(what);
         }, cancellationToken).ConfigureAwait(false);
         return result.Error is { Kind: HypervisorErrorKind.NotFound } ? HvResult.Ok : result;
+    }
+
+    public async ValueTask<HvResult<VmDefinition>> DescribeAsync(VmRef vm, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        if (!VmNames.IsValid(vm.Locator))
+        {
+            return HvResult<VmDefinition>.Fail(HypervisorErrorKind.InvalidArgument, $"describe '{vm.Locator}': not a valid domain name");
+        }
+
+        string what = $"libvirt describe {vm.Locator}";
+        var xml = await CallAsync<string>(what, conn => OnDomain<string>(conn, vm.Locator, "libvirt describe", dom =>
+        {
+            nint text = LibvirtNative.virDomainGetXMLDesc(dom, LibvirtNative.XmlInactive);
+            if (text == 0)
+            {
+                return LibvirtErrors.Last(what);
+            }
+
+            try
+            {
+                return Marshal.PtrToStringUTF8(text) ?? string.Empty;
+            }
+            finally
+            {
+                LibvirtNative.Free(text);
+            }
+        }), cancellationToken).ConfigureAwait(false);
+        if (!xml.IsOk)
+        {
+            return xml.Error!;
+        }
+
+        var definition = VmDefinition.ForLibvirt(vm.Locator, xml.Value);
+        return definition.Validate() is { } invalid ? invalid : definition;
     }
 
     public async ValueTask<HvResult<HostCapacity>> GetCapacityAsync(CancellationToken cancellationToken) =>

@@ -118,6 +118,13 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library)]
     public static partial int virDomainFree(nint domain);
 
+    /// <summary>VIR_DOMAIN_XML_INACTIVE: the persistent definition, not the running one.</summary>
+    public const uint XmlInactive = 2;
+
+    /// <summary>Returns a malloc'd UTF-8 string (free with <see cref="Free"/>), or 0 on error.</summary>
+    [LibraryImport(Library)]
+    public static partial nint virDomainGetXMLDesc(nint domain, uint flags);
+
     [LibraryImport(Library)]
     public static partial int virNodeGetInfo(nint conn, out NodeInfo info);
 

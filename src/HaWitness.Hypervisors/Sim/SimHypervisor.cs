@@ -158,6 +158,18 @@ public sealed partial class SimHypervisor : IHypervisorDriver
     }
 
     /// <inheritdoc/>
+    /// <inheritdoc/>
+    public ValueTask<HvResult<VmDefinition>> DescribeAsync(VmRef vm, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_vms.ContainsKey(vm.Name)
+                ? HvResult<VmDefinition>.Ok(VmDefinition.ForSim(vm.Name))
+                : HvResult<VmDefinition>.Fail(HypervisorErrorKind.NotFound, $"sim: no VM {vm.Name}"));
+        }
+    }
+
     public ValueTask<HvResult<HostCapacity>> GetCapacityAsync(CancellationToken cancellationToken) =>
         RunAsync<HostCapacity>(SimOperation.Capacity, null, () => new HostCapacity(_options.Cpus, _options.MemoryMiB * 1024 * 1024, "sim"), cancellationToken);
 

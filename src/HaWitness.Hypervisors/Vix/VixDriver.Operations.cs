@@ -172,6 +172,14 @@ internal sealed partial class VixDriver
         return result.AsResult();
     }
 
+    /// <summary>A VMware VM is its <c>.vmx</c> path (the locator), on the shared storage.</summary>
+    public ValueTask<HvResult<VmDefinition>> DescribeAsync(VmRef vm, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var definition = VmDefinition.ForVix(vm.Name, vm.Locator);
+        return ValueTask.FromResult(definition.Validate() is { } invalid ? (HvResult<VmDefinition>)invalid : definition);
+    }
+
     public ValueTask<HvResult<HostCapacity>> GetCapacityAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult(LocalCapacity.Read());
 

@@ -25,6 +25,12 @@ public sealed class LibvirtDriverTests(LibvirtHarness harness)
         Assert.Contains(LibvirtHarness.HostIqn, dumped, StringComparison.Ordinal);
         Assert.DoesNotContain("placeholder", dumped, StringComparison.Ordinal);
 
+        // What this host reports for a VM the cluster does not know yet: a definition another host can start.
+        var described = await Ok(driver.DescribeAsync(vm, default));
+        Assert.Equal((name, VmKind.Libvirt), (described.Name, described.Kind));
+        Assert.Null(described.Validate());
+        Assert.Contains(LibvirtHarness.HostIqn, described.DomainXml, StringComparison.Ordinal);
+
         await Ok(driver.PowerOnAsync(vm, default));
         Assert.Equal(VmPowerState.Running, (await StateAsync(driver, name))?.State);
         Assert.True(await harness.WaitForSerialAsync(name, "HAWITNESS-GUEST-DISK-OK", TimeSpan.FromSeconds(60)), File.ReadAllText(harness.SerialLog(name)));

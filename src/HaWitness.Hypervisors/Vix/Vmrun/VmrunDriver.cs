@@ -142,6 +142,14 @@ internal sealed partial class VmrunDriver : IHypervisorDriver
         return result.Error is { Kind: HypervisorErrorKind.NotFound } ? HvResult.Ok : result;
     }
 
+    /// <summary>A VMware VM is its <c>.vmx</c> path (the locator), on the shared storage.</summary>
+    public ValueTask<HvResult<VmDefinition>> DescribeAsync(VmRef vm, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var definition = VmDefinition.ForVix(vm.Name, vm.Locator);
+        return ValueTask.FromResult(definition.Validate() is { } invalid ? (HvResult<VmDefinition>)invalid : definition);
+    }
+
     public ValueTask<HvResult<HostCapacity>> GetCapacityAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult(LocalCapacity.Read());
 
