@@ -39,16 +39,17 @@ host_state() { status | grep -o "\"name\":\"$1\",\"state\":\"[a-z]*\"" | sed 's/
 # all VMs named after $1 run on a host other than $1
 moved() { local s; s=$(status); [[ $(echo "$s" | grep -o "\"name\":\"$1-vm[0-9]*\",\"host\":\"[a-z0-9-]*\",\"state\":\"running\"" | grep -vc "\"host\":\"$1\"") -eq 4 ]]; }
 wait_for() { for _ in $(seq 1 3000); do "$@" && return 0; sleep 0.02; done; echo "bench: timed out: $*" >&2; return 1; }
+is_state() { [[ "$(host_state "$1")" =~ ^($2)$ ]]; }
 
 start_agent survivor >/dev/null
-wait_for test "$(host_state survivor)" = online
+wait_for is_state survivor online
 failed=(); running=()
 for i in $(seq 1 "$rounds"); do
   pid=$(start_agent "victim$i")
-  wait_for test "$(host_state "victim$i")" = online
+  wait_for is_state "victim$i" online
   sleep 4
   t0=$(now_ms); kill -9 "$pid"
-  wait_for bash -c "s=\$(curl -s $url/api/v1/status | grep -o '\"name\":\"victim$i\",\"state\":\"[a-z]*\"'); [[ \$s == *failed* || \$s == *fenced* ]]"
+  wait_for is_state "victim$i" 'failed|fenced'
   failed+=($(( $(now_ms) - t0 )))
   wait_for moved "victim$i"
   running+=($(( $(now_ms) - t0 )))

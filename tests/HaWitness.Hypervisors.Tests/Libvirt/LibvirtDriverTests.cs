@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using HaWitness.TestSupport;
+using static HaWitness.Hypervisors.Tests.DriverAssert;
 
 namespace HaWitness.Hypervisors.Tests.Libvirt;
 
@@ -191,24 +192,4 @@ public sealed class LibvirtDriverTests(LibvirtHarness harness)
         (await Ok(driver.ListAsync(default))).SingleOrDefault(s => s.Vm.Name == name);
 
     private IHypervisorDriver Create() => Created(harness.Options());
-
-    private static IHypervisorDriver Created(HypervisorOptions options)
-    {
-        var result = HypervisorDrivers.Create(options, TestLogging.Factory, TimeProvider.System);
-        Assert.True(result.IsOk, result.ToString());
-        return result.Value;
-    }
-
-    private static async Task<T> Ok<T>(ValueTask<HvResult<T>> call)
-    {
-        var result = await call;
-        Assert.True(result.IsOk, result.ToString());
-        return result.Value;
-    }
-
-    private static async Task Ok(ValueTask<HvResult> call)
-    {
-        var result = await call;
-        Assert.True(result.IsOk, result.ToString());
-    }
 }

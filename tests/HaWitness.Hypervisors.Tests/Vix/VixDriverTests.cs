@@ -1,6 +1,7 @@
 using HaWitness.Hypervisors.Tests.TestLibvix;
 using HaWitness.Hypervisors.Vix;
 using HaWitness.TestSupport;
+using static HaWitness.Hypervisors.Tests.DriverAssert;
 
 namespace HaWitness.Hypervisors.Tests.Vix;
 
@@ -262,24 +263,4 @@ public sealed class VixDriverTests : IDisposable
 
     private static IHypervisorDriver Create(VixProvider provider = VixProvider.Workstation, TimeSpan? timeout = null) =>
         Created(TestLibvix.TestLibvix.Options(provider, timeout));
-
-    private static IHypervisorDriver Created(HypervisorOptions options)
-    {
-        var result = HypervisorDrivers.Create(options, TestLogging.Factory, TimeProvider.System);
-        Assert.True(result.IsOk, result.ToString());
-        return result.Value;
-    }
-
-    private static async Task<T> Ok<T>(ValueTask<HvResult<T>> call)
-    {
-        var result = await call;
-        Assert.True(result.IsOk, result.ToString());
-        return result.Value;
-    }
-
-    private static async Task Ok(ValueTask<HvResult> call)
-    {
-        var result = await call;
-        Assert.True(result.IsOk, result.ToString());
-    }
 }

@@ -1,4 +1,5 @@
 using HaWitness.TestSupport;
+using static HaWitness.Hypervisors.Tests.DriverAssert;
 
 namespace HaWitness.Hypervisors.Tests.Vix;
 
@@ -169,24 +170,4 @@ public sealed class VmrunDriverTests : IDisposable
     };
 
     private IHypervisorDriver Create() => Created(Options("ws"));
-
-    private static IHypervisorDriver Created(HypervisorOptions options)
-    {
-        var result = HypervisorDrivers.Create(options, TestLogging.Factory, TimeProvider.System);
-        Assert.True(result.IsOk, result.ToString());
-        return result.Value;
-    }
-
-    private static async Task<T> Ok<T>(ValueTask<HvResult<T>> call)
-    {
-        var result = await call;
-        Assert.True(result.IsOk, result.ToString());
-        return result.Value;
-    }
-
-    private static async Task Ok(ValueTask<HvResult> call)
-    {
-        var result = await call;
-        Assert.True(result.IsOk, result.ToString());
-    }
 }
