@@ -38,7 +38,7 @@ status() { curl -s "$url/api/v1/status"; }
 host_state() { status | grep -o "\"name\":\"$1\",\"state\":\"[a-z]*\"" | sed 's/.*"state":"//; s/"//'; }
 # all VMs named after $1 run on a host other than $1
 moved() { local s; s=$(status); [[ $(echo "$s" | grep -o "\"name\":\"$1-vm[0-9]*\",\"host\":\"[a-z0-9-]*\",\"state\":\"running\"" | grep -vc "\"host\":\"$1\"") -eq 4 ]]; }
-wait_for() { for _ in $(seq 1 3000); do "$@" && return 0; sleep 0.02; done; echo "bench: timed out: $*" >&2; return 1; }
+wait_for() { for _ in $(seq 1 3000); do "$@" && return 0; sleep 0.02; done; echo "bench: timed out: $* (last status: $(status | head -c 400))" >&2; return 1; }
 is_state() { [[ "$(host_state "$1")" =~ ^($2)$ ]]; }
 
 start_agent survivor >/dev/null

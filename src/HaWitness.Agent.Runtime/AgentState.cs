@@ -74,6 +74,9 @@ public sealed class AgentState
         }
     }
 
+    /// <summary>The last self-fence, to report at the next admission (then cleared).</summary>
+    public HaWitness.Cluster.Join.SelfFenceReport? PendingSelfFenceReport { get; set; }
+
     /// <summary>The newest heartbeat whose acknowledgement counted.</summary>
     public long AckedSeq { get; set; }
 

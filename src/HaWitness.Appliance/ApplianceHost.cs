@@ -89,6 +89,7 @@ internal static partial class ApplianceHost
         builder.Services.AddSingleton<StatusBuilder>();
 
         await using var app = builder.Build();
+        node.Validator.OnRefused = app.Services.GetRequiredService<RefusalJournal>().Refused;
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Appliance");
         _ = app.Services.GetRequiredService<StatusBuilder>(); // stamps startedAt now
         _ = app.Services.GetRequiredService<Cluster.Join.JoinToken>().GetOrCreate();

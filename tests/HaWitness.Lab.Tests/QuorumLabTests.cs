@@ -75,6 +75,48 @@ public sealed class QuorumLabTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RaftPeerWithAForeignCertificate_IsRefusedAtTheHandshake_AndJournaled()
+    {
+        await FormAsync("host-a");
+        string dir = Path.Combine(_lab.Dir, "rogue");
+        Directory.CreateDirectory(dir);
+        using var rogueCa = HaWitness.Cluster.Security.ClusterCa.LoadOrCreate(dir);
+        using var identity = HaWitness.Cluster.Security.MemberIdentity.LoadOrCreate(dir);
+        var ep = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, ClusterLab.FreePort());
+        using (var cert = rogueCa.Issue(identity.CreateSigningRequestPem("rogue"), "rogue", ep.Address))
+        {
+            identity.SaveCertificates(cert.ExportCertificatePem(), rogueCa.CertificatePem);
+        }
+
+        // A self-made cluster leader asks the appliance to join it: the appliance's TLS refuses it.
+        await using var rogue = await HaWitness.Cluster.Raft.RaftNode.StartAsync(new HaWitness.Cluster.Raft.RaftNodeOptions
+        {
+            Directory = Path.Combine(dir, "raft"),
+            EndPoint = ep,
+            LeaderEligible = true,
+            ColdStart = true,
+            Certificate = identity.Certificate(),
+            ClusterCa = identity.ClusterCa(),
+        }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, null, CancellationToken.None);
+        while (!rogue.IsLeader)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.False(await rogue.AddMemberAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _lab.RaftPort), CancellationToken.None));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!JournalReader.Decisions(_lab.ApplianceData).Any(d => d.Kind == "MemberRefused"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no MemberRefused row");
+            await Task.Delay(100);
+        }
+
+        var row = JournalReader.Decisions(_lab.ApplianceData).First(d => d.Kind == "MemberRefused");
+        Assert.Contains("not signed by the cluster CA", row.Evidence, StringComparison.Ordinal);
+        Assert.True(ClusterLab.Host(await _lab.StatusAsync(), "host-a") is { } h && h.GetProperty("voter").GetBoolean());
+    }
+
+    [Fact]
     public async Task BadJoins_GetClear4xx_AndAJournalRow_AndChangeNothing()
     {
         await FormAsync("host-a");

@@ -37,6 +37,8 @@ public sealed class ClusterLab : IAsyncDisposable
 
     public string Dir => _dir.Path;
 
+    public int RaftPort => _raftPort;
+
     public string ApplianceData => _dir.File("appliance");
 
     public IReadOnlyDictionary<string, TestProcess> Agents => _agents;

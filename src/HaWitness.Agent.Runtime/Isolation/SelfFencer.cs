@@ -88,6 +88,9 @@ public sealed partial class SelfFencer
             evidence["durationMs"] = ms;
             evidence["powerOffBoundMs"] = (long)bound.TotalMilliseconds;
             evidence["withinBound"] = ms <= bound.TotalMilliseconds;
+            _state.PendingSelfFenceReport = new HaWitness.Cluster.Join.SelfFenceReport(
+                _state.Time.GetUtcNow(), oldGeneration, reason,
+                [.. off.Select(n => n!.GetValue<string>())], [.. failed.Select(n => n!.GetValue<string>())], ms);
             _journal.Append(new NewDecision("SelfFence", Subjects.Host(me),
                 failed.Count == 0 && ms <= bound.TotalMilliseconds ? Outcome.Succeeded : Outcome.Failed, evidence));
             LogFenced(_logger, reason, off.Count, failed.Count, ms);

@@ -79,9 +79,10 @@ public sealed partial class Joiner
         while (true)
         {
             string generation = _state.Generation;
-            var answer = await _client.AdmitAsync(new AdmitRequest(_state.Options.Name, generation), _state.MemberKey!, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+            var answer = await _client.AdmitAsync(new AdmitRequest(_state.Options.Name, generation, _state.PendingSelfFenceReport), _state.MemberKey!, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             if (answer.Status == 200)
             {
+                _state.PendingSelfFenceReport = null;
                 _state.MarkRegistered(generation);
                 LogAdmitted(_logger, generation, answer.Value!.Index, answer.Value.State);
                 return true;

@@ -33,8 +33,14 @@ public sealed record JoinResponse(
 /// <summary>Lease timings the cluster uses (the appliance's <c>Lease</c> section).</summary>
 public sealed record LeaseTimings(int HeartbeatMs, int LeaseMs, int HeartbeatTimeoutMs, int ProbeIntervalMs, int ProbeTimeoutMs, double DriftBound, int MarginMs, int SuspectAfterMs);
 
-/// <summary><c>POST /api/v1/agents/admit</c>: the joined agent's Raft member is up; add it as a voter and register the host.</summary>
-public sealed record AdmitRequest(string Name, string Generation);
+/// <summary>
+/// <c>POST /api/v1/agents/admit</c>: the joined agent's Raft member is up; add it as a voter and
+/// register the host. <c>selfFence</c> reports a self-fence the agent did since its last admission.
+/// </summary>
+public sealed record AdmitRequest(string Name, string Generation, SelfFenceReport? SelfFence = null);
+
+/// <summary>What an agent did when it fenced itself, reported when it is back.</summary>
+public sealed record SelfFenceReport(DateTimeOffset At, string PreviousGeneration, string Reason, IReadOnlyList<string> PoweredOff, IReadOnlyList<string> Failed, long DurationMs);
 
 /// <summary>The log index of the registration.</summary>
 public sealed record AdmitResponse(long Index, string State);
@@ -63,6 +69,7 @@ public sealed record ProbeResponse(string Name, bool LeaseValid, long AppliedInd
 [JsonSerializable(typeof(JoinRequest))]
 [JsonSerializable(typeof(JoinResponse))]
 [JsonSerializable(typeof(AdmitRequest))]
+[JsonSerializable(typeof(SelfFenceReport))]
 [JsonSerializable(typeof(AdmitResponse))]
 [JsonSerializable(typeof(HeartbeatRequest))]
 [JsonSerializable(typeof(HeartbeatResponse))]

@@ -152,6 +152,19 @@ public sealed partial class JoinService
 
             _pending.TryRemove(request.Name, out _);
             var host = _log.View.Hosts[join.Name];
+            if (request.SelfFence is { } fenced)
+            {
+                _journal.Append(new NewDecision("SelfFenceReported", Subjects.Host(join.Name), Outcome.Succeeded, new JsonObject
+                {
+                    ["at"] = fenced.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    ["previousGeneration"] = fenced.PreviousGeneration,
+                    ["reason"] = fenced.Reason,
+                    ["poweredOff"] = new JsonArray([.. fenced.PoweredOff.Take(1000).Select(v => (JsonNode?)JsonValue.Create(v))]),
+                    ["failed"] = new JsonArray([.. fenced.Failed.Take(1000).Select(v => (JsonNode?)JsonValue.Create(v))]),
+                    ["durationMs"] = fenced.DurationMs,
+                }));
+            }
+
             _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Host(join.Name), Outcome.Succeeded, new JsonObject
             {
                 ["index"] = commit.Index,

@@ -54,10 +54,14 @@ public sealed class PeerValidator
         return true;
     }
 
+    /// <summary>Called with the reason of every refusal (the appliance journals them, at most once a minute per reason).</summary>
+    public Action<string>? OnRefused { get; set; }
+
     private bool Refuse(string reason)
     {
         Interlocked.Increment(ref _refused);
         LastRefusal = reason;
+        OnRefused?.Invoke(reason);
         return false;
     }
 }

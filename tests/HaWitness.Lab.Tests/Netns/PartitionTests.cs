@@ -61,6 +61,19 @@ public sealed class PartitionTests : IAsyncLifetime
         string reason = _agents["a"].AllOutput.Split('\n').First(l => l.Contains("SELF-FENCED", StringComparison.Ordinal));
         Assert.Contains("isolated: reaches 1 of 3 voters", reason, StringComparison.Ordinal);
         Assert.Contains("2 HA VMs powered off", reason, StringComparison.Ordinal);
+
+        // Back on the network, it re-registers with a new generation and reports what it did.
+        await _lab.HealAsync("a");
+        var deadline = DateTime.UtcNow.AddSeconds(40);
+        while (!JournalReader.Decisions(Path.Combine(_lab.Dir, "w")).Any(d => d.Kind == "SelfFenceReported" && d.Subject == "host:host-a"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "host-a never reported its self-fence; agent output:\n" + _agents["a"].AllOutput);
+            await Task.Delay(250);
+        }
+
+        var report = JournalReader.Decisions(Path.Combine(_lab.Dir, "w")).First(d => d.Kind == "SelfFenceReported");
+        Assert.Contains("isolated", report.Evidence, StringComparison.Ordinal);
+        Assert.Contains("host-a-vm01", report.Evidence, StringComparison.Ordinal);
     }
 
     [Fact]
