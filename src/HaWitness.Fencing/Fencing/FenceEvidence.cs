@@ -51,6 +51,8 @@ internal static class FenceEvidence
             ["exit"] = c.ExitCode,
             ["ms"] = Math.Round(c.Ms, 2),
             ["note"] = c.Note,
+            ["ssh"] = c.Ssh,
+            ["step"] = c.Step,
         })]),
     };
 
