@@ -3,11 +3,11 @@ namespace HaWitness.Fencing.Targets;
 /// <summary>One command a driver ran, for the evidence.</summary>
 /// <param name="Command">The command line as sent (an SSH invocation), or as a remote script ran it (a step).</param>
 /// <param name="ExitCode">Its exit status.</param>
-/// <param name="Ms">An SSH invocation: round-trip time seen by the appliance. A step: its time measured on the target host (0 when the host's <c>date</c> has no nanoseconds).</param>
+/// <param name="Ms">An SSH invocation: round-trip time seen by the appliance, in milliseconds. A step: null (not timed on its own).</param>
 /// <param name="Note">Why a non-zero exit was accepted (e.g. "already unbound"), or the error line.</param>
 /// <param name="Ssh">The SSH invocation (1, 2, ... within one attempt) it is, or that ran it.</param>
 /// <param name="Step">True for a command a remote script ran inside SSH invocation <paramref name="Ssh"/>.</param>
-public sealed record CommandRecord(string Command, int ExitCode, double Ms, string? Note = null, int Ssh = 0, bool Step = false);
+public sealed record CommandRecord(string Command, int ExitCode, double? Ms, string? Note = null, int Ssh = 0, bool Step = false);
 
 /// <summary>What a grant or fence did on the target, and what a re-read showed afterwards.</summary>
 public sealed class DriverReport

@@ -173,9 +173,9 @@ internal sealed partial class TgtDriver : ITargetDriver
         string status = blocks[^1].Fields[0];
 
         var read = blocks[0];
-        var (readRc, readMs) = Step(read, 0, "read");
+        int readRc = Step(read, 0, "read");
         var readCommand = Adm("--op", "show", "--mode", "target");
-        Record(report, ssh, readCommand, readRc, readMs, readRc == 0 ? null : FirstLine(result.StdErr));
+        Record(report, ssh, readCommand, readRc, readRc == 0 ? null : FirstLine(result.StdErr));
         if (readRc != 0)
         {
             throw Failed(readCommand, readRc, FirstLine(result.StdErr));
@@ -224,10 +224,10 @@ internal sealed partial class TgtDriver : ITargetDriver
                 case "unbind" when phase == 0:
                 {
                     int tid = Tid(b, 0);
-                    var (rc, ms) = Step(b, 1, "unbind");
+                    int rc = Step(b, 1, "unbind");
                     var command = Adm("--op", "unbind", "--mode", "target", "--tid", Tid(tid), "--initiator-name", initiator);
                     string? note = rc == 0 ? null : b.Body.Contains("does not exist", StringComparison.Ordinal) ? "already unbound" : FirstLine(b.Body);
-                    Record(report, ssh, command, rc, ms, note);
+                    Record(report, ssh, command, rc, note);
                     failure = rc != 0 && note != "already unbound" ? (command, rc, note) : failure;
                     unbound.Add(tid);
                     changed = true;
@@ -238,9 +238,9 @@ internal sealed partial class TgtDriver : ITargetDriver
                 {
                     phase = 1;
                     int tid = Tid(b, 0);
-                    var (rc, ms) = Step(b, 1, "conns");
+                    int rc = Step(b, 1, "conns");
                     var command = Adm("--op", "show", "--mode", "conn", "--tid", Tid(tid));
-                    Record(report, ssh, command, rc, ms, rc == 0 ? null : FirstLine(result.StdErr));
+                    Record(report, ssh, command, rc, rc == 0 ? null : FirstLine(result.StdErr));
                     if (rc != 0)
                     {
                         failure = (command, rc, FirstLine(result.StdErr));
@@ -261,11 +261,11 @@ internal sealed partial class TgtDriver : ITargetDriver
                     int tid = Tid(b, 0);
                     long sid = TgtadmParser.Number(b.Fields.Count > 1 ? b.Fields[1] : string.Empty, 0);
                     long cid = TgtadmParser.Number(b.Fields.Count > 2 ? b.Fields[2] : string.Empty, 0);
-                    var (rc, ms) = Step(b, 3, "delete");
+                    int rc = Step(b, 3, "delete");
                     var command = Adm("--op", "delete", "--mode", "conn", "--tid", Tid(tid),
                         "--sid", sid.ToString(CultureInfo.InvariantCulture), "--cid", cid.ToString(CultureInfo.InvariantCulture));
                     string? note = rc == 0 ? null : b.Body.Contains("can't find", StringComparison.Ordinal) ? "session already gone" : FirstLine(b.Body);
-                    Record(report, ssh, command, rc, ms, note);
+                    Record(report, ssh, command, rc, note);
                     failure = rc != 0 && note != "session already gone" ? (command, rc, note) : failure;
                     deleted.Add((tid, sid, cid));
                     changed = true;
@@ -275,9 +275,9 @@ internal sealed partial class TgtDriver : ITargetDriver
                 case "persist" when phase <= 1:
                 {
                     phase = 2;
-                    var (rc, ms) = Step(b, 0, "persist");
+                    int rc = Step(b, 0, "persist");
                     string display2 = string.Create(CultureInfo.InvariantCulture, $"write {file} ({plan.Content.Length} bytes: the name ACLs of the managed targets)");
-                    report.AddStep(new CommandRecord(display2, rc, ms, rc == 0 ? null : FirstLine(b.Body)), ssh);
+                    report.AddStep(new CommandRecord(display2, rc, null, rc == 0 ? null : FirstLine(b.Body)), ssh);
                     persisted = rc == 0;
                     if (rc != 0)
                     {
@@ -361,8 +361,8 @@ internal sealed partial class TgtDriver : ITargetDriver
             switch (b.Kind)
             {
                 case "read" when listing is null:
-                    var (rc, ms) = Step(b, 0, "read", TgtScripts.VerifyName);
-                    Record(report, ssh, readCommand, rc, ms, rc == 0 ? null : FirstLine(result.StdErr));
+                    int rc = Step(b, 0, "read", TgtScripts.VerifyName);
+                    Record(report, ssh, readCommand, rc, rc == 0 ? null : FirstLine(result.StdErr));
                     if (rc != 0)
                     {
                         throw Failed(readCommand, rc, FirstLine(result.StdErr));
@@ -394,18 +394,19 @@ internal sealed partial class TgtDriver : ITargetDriver
             $"<ACL map: {lines.Count(l => l.StartsWith("T ", StringComparison.Ordinal))} target(s), {lines.Count(l => l.StartsWith("A ", StringComparison.Ordinal))} ACL entries>");
     }
 
-    private static void Record(DriverReport report, int ssh, string[] command, int rc, double ms, string? note) =>
-        report.AddStep(new CommandRecord(ShellQuote.Join(command), rc, ms, note), ssh);
+    // A step has no time of its own (the scripts run no clock); its invocation's round trip is timed.
+    private static void Record(DriverReport report, int ssh, string[] command, int rc, string? note) =>
+        report.AddStep(new CommandRecord(ShellQuote.Join(command), rc, null, note), ssh);
 
-    /// <summary>A step's exit code and time (ms; 0 when the host's clock has no nanoseconds) at fields <paramref name="at"/>, +1.</summary>
-    private static (int Rc, double Ms) Step(ScriptBlock b, int at, string kind, string script = TgtScripts.FenceName)
+    /// <summary>A step's exit code, its last field (at <paramref name="at"/>).</summary>
+    private static int Step(ScriptBlock b, int at, string kind, string script = TgtScripts.FenceName)
     {
-        if (b.Kind != kind || b.Fields.Count != at + 2 || !int.TryParse(b.Fields[at], NumberStyles.None, CultureInfo.InvariantCulture, out int rc))
+        if (b.Kind != kind || b.Fields.Count != at + 1 || !int.TryParse(b.Fields[at], NumberStyles.None, CultureInfo.InvariantCulture, out int rc))
         {
             throw ScriptOutput.Unparsable(script, $"expected a '{kind}' step, got '{b.Kind} {string.Join(' ', b.Fields)}'");
         }
 
-        return (rc, long.TryParse(b.Fields[at + 1], NumberStyles.None, CultureInfo.InvariantCulture, out long us) ? us / 1000.0 : 0);
+        return rc;
     }
 
     private static int Tid(ScriptBlock b, int at) =>
