@@ -3,16 +3,34 @@
 # storage box itself). Starts its own tgtd and sshd on free loopback ports, a target with a file
 # LUN, and a qemu-io initiator that keeps writing (so most fences drop a live session); then runs
 # `hawitness target bench-fence` (one SSH connection, as the appliance keeps it): N rounds of
-# unfence -> wait for the host to log in again -> fence, and prints median and p95. Also times a
-# few one-shot `hawitness target fence` runs (new process, new SSH handshake).
-#   scripts/bench-fence.sh [COUNT]   (default 20; uses out/hawitness when it is newer than the
-#                                     sources, else a Release build run with dotnet)
+# unfence -> wait for the host to log in again -> fence, and prints median and p95; then the same
+# with --cold-plan (no earlier listing to plan the fence from: one more SSH invocation). Also times
+# a few one-shot `hawitness target fence` runs (new process, new SSH handshake, cold plan).
+#
+# Every remote command starts the login's shell (sshd runs `SHELL -c CMD`), so the figures are
+# taken for each login asked for:
+#   root   this machine's root, whose ~/.bashrc (bash reads it for SSH commands) runs `pyenv init`
+#   clean  a uid-0 login whose shell is /bin/sh (dash) and whose home is empty: what the docs
+#          recommend for the target login. It exists only for this sshd: sshd runs in a private
+#          mount namespace where a copy of /etc/passwd with that one extra line is bind-mounted.
+#
+#   scripts/bench-fence.sh [COUNT] [root|clean|both]   (default 20 both; uses $BENCH_BIN (a binary), else
+#                                     out/hawitness when it is newer than the sources, else a
+#                                     Release build run with dotnet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 count=${1:-20}
+case ${2:-both} in
+  root) logins=(root) ;;
+  clean) logins=(clean) ;;
+  both) logins=(root clean) ;;
+  *) echo "usage: scripts/bench-fence.sh [COUNT] [root|clean|both]" >&2; exit 2 ;;
+esac
 
-if [[ -x out/hawitness ]] && [[ -z $(find src Directory.Build.props Directory.Packages.props -newer out/hawitness -type f -print -quit) ]]; then
+if [[ -n ${BENCH_BIN:-} ]]; then
+  hw=("$BENCH_BIN")
+elif [[ -x out/hawitness ]] && [[ -z $(find src Directory.Build.props Directory.Packages.props -newer out/hawitness -type f -print -quit) ]]; then
   hw=(out/hawitness)
 else
   dotnet build src/HaWitness.Appliance -c Release --nologo -v q >/dev/null
@@ -49,8 +67,13 @@ for _ in $(seq 1 10); do
 done
 [[ ${#pids[@]} -eq 1 ]] || { echo "bench: tgtd did not start" >&2; exit 1; }
 
-# sshd: key authentication only, for this user, on a free port.
-mkdir -p /run/sshd "$tmp/conf.d"
+# sshd: key authentication only, on a free port, in a private mount namespace whose /etc/passwd
+# also has the clean login (uid 0, /bin/sh, an empty home); root keeps its own shell and home.
+[[ $(id -u) -eq 0 ]] || { echo "bench: run as root (tgtadm needs it)" >&2; exit 1; }
+clean_user=hawitness-bench
+mkdir -p /run/sshd "$tmp/conf.d" "$tmp/home"
+cp /etc/passwd "$tmp/passwd"
+echo "$clean_user:x:0:0:HaWitness bench clean login:$tmp/home:/bin/sh" >>"$tmp/passwd"
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/id_ed25519"
 cp "$tmp/id_ed25519.pub" "$tmp/authorized_keys"
@@ -67,7 +90,8 @@ PermitRootLogin prohibit-password
 UsePAM no
 StrictModes no
 CFG
-/usr/sbin/sshd -D -e -f "$tmp/sshd_config" 2>"$tmp/sshd.log" &
+unshare --mount --propagation private -- sh -c 'mount --bind "$1" /etc/passwd && exec /usr/sbin/sshd -D -e -f "$2"' \
+  bench-sshd "$tmp/passwd" "$tmp/sshd_config" 2>"$tmp/sshd.log" &
 pids+=($!)
 for _ in $(seq 1 100); do ss -Hltn "sport = :$sport" | grep -q . && break; sleep 0.02; done
 
@@ -88,31 +112,39 @@ pids+=($!)
 ( while :; do echo 'write -P 0x55 0 4k' >&3; sleep 0.2; done ) &
 pids+=($!)
 
-# What every remote command pays before tgtadm runs: sshd starts the login shell as `SHELL -c CMD`
-# with SSH_CLIENT set, and bash then reads ~/.bashrc even though it is not interactive.
-login_shell=$(getent passwd "$(id -un)" | cut -d: -f7)
-shell_times=()
-for _ in 1 2 3 4 5; do
-  t0=$(date +%s%N)
-  env -i HOME="$HOME" PATH=/usr/bin:/bin SSH_CLIENT="127.0.0.1 1 22" SHLVL=0 "$login_shell" -c true
-  shell_times+=($(( ($(date +%s%N) - t0) / 1000000 )))
-done
 t0=$(date +%s%N); adm --op show --mode target >/dev/null; tgtadm_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-echo "this machine: login shell $login_shell started as sshd starts it: $(printf '%s\n' "${shell_times[@]}" | sort -n | sed -n 3p) ms median of 5 [${shell_times[*]}]; local tgtadm show: $tgtadm_ms ms; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-
+echo "this machine: local tgtadm show: $tgtadm_ms ms; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 export HAWITNESS_Target__TgtControlPort=$ctl HAWITNESS_Target__TgtConfDirectory=$tmp/conf.d
-common=(--driver tgt --ssh "$(id -un)@127.0.0.1:$sport" --ssh-key "$tmp/id_ed25519" --known-hosts "$tmp/known_hosts" --data "$tmp/data" --initiator "$ini")
-"${hw[@]}" target bench-fence "${common[@]}" --count "$count"
 
-# One-shot CLI fences: a new process and a new SSH handshake each time.
-times=()
-for _ in 1 2 3 4 5; do
-  "${hw[@]}" target unfence "${common[@]}" >/dev/null
-  for _ in $(seq 1 100); do adm --op show --mode conn --tid 1 | grep -q "$ini" && break; sleep 0.05; done
-  t0=$(date +%s%N)
-  "${hw[@]}" target fence "${common[@]}" >"$tmp/fence.out"
-  times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+for login in "${logins[@]}"; do
+  if [[ $login == root ]]; then user=root home=$HOME shell=$(getent passwd root | cut -d: -f7); else user=$clean_user home=$tmp/home shell=/bin/sh; fi
+  # What every remote command pays before it runs: sshd starts the login shell as `SHELL -c CMD`
+  # with SSH_CLIENT set, and bash then reads ~/.bashrc even though it is not interactive.
+  shell_times=()
+  for _ in 1 2 3 4 5; do
+    t0=$(date +%s%N)
+    env -i HOME="$home" PATH=/usr/bin:/bin SSH_CLIENT="127.0.0.1 1 22" SHLVL=0 "$shell" -c true
+    shell_times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  done
+  echo
+  echo "== login $user (shell $shell, home $home): shell start-up as sshd starts it: $(printf '%s\n' "${shell_times[@]}" | sort -n | sed -n 3p) ms median of 5 [${shell_times[*]}]"
+
+  common=(--driver tgt --ssh "$user@127.0.0.1:$sport" --ssh-key "$tmp/id_ed25519" --known-hosts "$tmp/known_hosts" --data "$tmp/data-$login" --initiator "$ini")
+  "${hw[@]}" target bench-fence "${common[@]}" --count "$count"
+  echo "-- the same with no listing to plan from (a new driver per fence, same SSH connection):"
+  "${hw[@]}" target bench-fence "${common[@]}" --count "$count" --cold-plan >"$tmp/cold.out" 2>&1 \
+    && tail -n 2 "$tmp/cold.out" || echo "   (not run: this binary has no --cold-plan)"
+
+  # One-shot CLI fences: a new process and a new SSH handshake each time.
+  times=()
+  for _ in 1 2 3 4 5; do
+    "${hw[@]}" target unfence "${common[@]}" >/dev/null
+    for _ in $(seq 1 100); do adm --op show --mode conn --tid 1 | grep -q "$ini" && break; sleep 0.05; done
+    t0=$(date +%s%N)
+    "${hw[@]}" target fence "${common[@]}" >"$tmp/fence.out"
+    times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  done
+  median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+  echo "one-shot 'hawitness target fence' (process start + SSH handshake + fence): median $median ms of 5 [${times[*]}]"
+  echo "last one-shot output:"; sed 's/^/  /' "$tmp/fence.out"
 done
-median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
-echo "one-shot 'hawitness target fence' (process start + SSH handshake + fence): median $median ms of 5 [${times[*]}]"
-echo "last one-shot output:"; sed 's/^/  /' "$tmp/fence.out"

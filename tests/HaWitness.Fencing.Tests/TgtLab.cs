@@ -29,12 +29,13 @@ internal sealed class TgtLab : IAsyncDisposable
 
     public string ConfDirectory { get; }
 
-    public static async Task<TgtLab> StartAsync()
+    /// <summary>Starts both; <paramref name="login"/> picks the shell every remote command starts in.</summary>
+    public static async Task<TgtLab> StartAsync(SshdLogin login = SshdLogin.CurrentUser)
     {
         var tgtd = await TgtdFixture.StartAsync();
         try
         {
-            return new TgtLab(tgtd, await SshdFixture.StartAsync(), new TempDir("hawitness-fencelab"));
+            return new TgtLab(tgtd, await SshdFixture.StartAsync(login), new TempDir("hawitness-fencelab"));
         }
         catch
         {
@@ -60,7 +61,7 @@ internal sealed class TgtLab : IAsyncDisposable
         TimeSpan.FromSeconds(5),
         TimeSpan.FromSeconds(10)));
 
-    public ITargetDriver Driver(SshRemoteShell shell, string? confDirectory = null) =>
+    public ITargetDriver Driver(IRemoteShell shell, string? confDirectory = null) =>
         TargetDrivers.Create(Options(confDirectory), shell);
 
     public JournalStore Journal() => JournalStore.Open(Dir.File("journal.db"));

@@ -142,11 +142,14 @@ internal static class TargetCommand
     {
         Console.WriteLine($"target: {context.Driver.Kind} on {context.Driver.Destination}");
         Console.WriteLine("before: " + Describe(evidence["grantedBefore"], evidence["sessionsBefore"]));
+        // Each SSH invocation ("ssh:", with its round trip), then the commands its script ran on the target ("ran:").
         foreach (var c in evidence["commands"]?.AsArray() ?? [])
         {
             string note = c!["note"]?.GetValue<string>() is { } n ? " (" + n + ")" : string.Empty;
+            string what = c["step"]?.GetValue<bool>() == true ? "  ran: " : "ssh: ";
+            string time = c["ms"]?.GetValue<double>() is { } ms ? string.Create(CultureInfo.InvariantCulture, $" in {ms:F1} ms") : string.Empty;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ran: {c["command"]!.GetValue<string>().ReplaceLineEndings(" ")} -> exit {c["exit"]!.GetValue<int>()} in {c["ms"]!.GetValue<double>():F1} ms{note}"));
+                $"{what}{c["command"]!.GetValue<string>().ReplaceLineEndings(" ")} -> exit {c["exit"]!.GetValue<int>()}{time}{note}"));
         }
 
         Console.WriteLine("after: " + Describe(evidence["grantedAfter"], evidence["sessionsAfter"]));

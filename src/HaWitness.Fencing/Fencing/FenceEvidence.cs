@@ -49,8 +49,10 @@ internal static class FenceEvidence
         {
             ["command"] = c.Command,
             ["exit"] = c.ExitCode,
-            ["ms"] = Math.Round(c.Ms, 2),
+            ["ms"] = c.Ms is { } ms ? Math.Round(ms, 2) : null,
             ["note"] = c.Note,
+            ["ssh"] = c.Ssh,
+            ["step"] = c.Step,
         })]),
     };
 

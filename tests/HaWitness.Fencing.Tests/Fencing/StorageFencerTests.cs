@@ -15,9 +15,17 @@ public sealed class StorageFencerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _lab.DisposeAsync();
 
-    [Fact]
-    public async Task Fence_StopsTheLiveWriter_RefusesItsLogin_KeepsHostB_AndUnfenceReadmitsIt()
+    [Theory]
+    [InlineData(SshdLogin.CurrentUser)]
+    [InlineData(SshdLogin.CleanShell)]
+    public async Task Fence_StopsTheLiveWriter_RefusesItsLogin_KeepsHostB_AndUnfenceReadmitsIt(SshdLogin login)
     {
+        if (login != SshdLogin.CurrentUser)
+        {
+            await _lab.DisposeAsync();
+            _lab = await TgtLab.StartAsync(login);
+        }
+
         string lun = await _lab.Tgtd.CreateTargetAsync(1, TargetName(1));
         await _lab.Tgtd.BindAsync(1, HostA);
         await _lab.Tgtd.BindAsync(1, HostB);
@@ -79,6 +87,13 @@ public sealed class StorageFencerTests : IAsyncLifetime
         var commands = evidence["commands"]!.AsArray().Select(c => c!["command"]!.GetValue<string>()).ToList();
         Assert.Contains(commands, c => c.Contains("--op unbind", StringComparison.Ordinal));
         Assert.Contains(commands, c => c.Contains("--op delete --mode conn", StringComparison.Ordinal));
+        Assert.True(commands.FindIndex(c => c.Contains("--op unbind", StringComparison.Ordinal)) < commands.FindIndex(c => c.Contains("--op delete --mode conn", StringComparison.Ordinal)));
+        var ssh = evidence["commands"]!.AsArray().Where(c => !c!["step"]!.GetValue<bool>()).Select(c => c!["command"]!.GetValue<string>()).ToList();
+        Assert.Equal(3, ssh.Count); // nothing read before: a fence script that only reads, the fence script, the verifying read
+        Assert.Contains("hawitness-tgt-fence", ssh[0], StringComparison.Ordinal);
+        Assert.Contains("<no plan yet: read only>", ssh[0], StringComparison.Ordinal);
+        Assert.Contains("hawitness-tgt-fence", ssh[1], StringComparison.Ordinal);
+        Assert.Contains("hawitness-tgt-verify", ssh[2], StringComparison.Ordinal);
         Assert.True(evidence["elapsedMs"]!.GetValue<double>() > 0);
         Assert.True(evidence["verified"]!.GetValue<bool>());
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using HaWitness.Fencing.Ssh;
 using HaWitness.Fencing.Targets;
 using HaWitness.TestSupport;
 using static HaWitness.Fencing.Tests.TgtLab;
@@ -78,6 +79,87 @@ public sealed class TgtDriverTests : IAsyncLifetime
         Assert.Equal(0, await Initiator.InquiryAsync(HostB, _lab.Tgtd.Portal, TargetName(2)));
     }
 
+    [Theory]
+    [InlineData(SshdLogin.CurrentUser)]
+    [InlineData(SshdLogin.CleanShell)]
+    public async Task Fence_IsOneActingScript_ThenOneVerifyingRead_AndOneMoreReadWithNoListingYet(SshdLogin login)
+    {
+        await using var lab = await TgtLab.StartAsync(login);
+        await lab.Tgtd.CreateTargetAsync(1, TargetName(1));
+        await lab.Tgtd.BindAsync(1, HostA);
+        await lab.Tgtd.BindAsync(1, HostB);
+        using var a = QemuIoSession.Open(HostA, lab.Tgtd.Portal, TargetName(1));
+        a.Write(0x11, 0);
+        Assert.True(await a.WaitWrittenAsync(0, TimeSpan.FromSeconds(10)), a.Output);
+        await using var shell = lab.Shell();
+
+        // A driver that has read nothing yet: its first script only reads (touching nothing).
+        var cold = await lab.Driver(shell).FenceAsync(HostA, CancellationToken.None);
+        await lab.Tgtd.BindAsync(1, HostA);
+        var driver = lab.Driver(shell);
+        await driver.ListAsync(CancellationToken.None);
+        var warm = await driver.FenceAsync(HostA, CancellationToken.None);
+
+        Assert.True(cold.Verified, string.Join("; ", cold.Problems));
+        Assert.True(warm.Verified, string.Join("; ", warm.Problems));
+        Assert.Equal(3, cold.Commands.Count(c => !c.Step));
+        Assert.Equal(["--op show --mode target"], cold.Commands.Where(c => c.Step && c.Ssh == 1).Select(c => c.Command[c.Command.IndexOf("--op", StringComparison.Ordinal)..]));
+        Assert.Single(cold.SessionsBefore);
+        var invocations = warm.Commands.Where(c => !c.Step).ToList();
+        Assert.Equal(2, invocations.Count);
+        Assert.StartsWith("sh -c '<fence script>' hawitness-tgt-fence ", invocations[0].Command, StringComparison.Ordinal);
+        Assert.StartsWith("sh -c '<verify script>' hawitness-tgt-verify ", invocations[1].Command, StringComparison.Ordinal);
+        Assert.Contains(warm.Commands, c => c.Step && c.Ssh == 1 && c.Command.Contains("--op unbind --mode target --tid 1 --initiator-name " + HostA, StringComparison.Ordinal));
+        Assert.Equal(Initiator.LoginRefused, await Initiator.InquiryAsync(HostA, lab.Tgtd.Portal, TargetName(1)));
+        Assert.Equal(0, await Initiator.InquiryAsync(HostB, lab.Tgtd.Portal, TargetName(1)));
+        Assert.Equal(1, shell.Handshakes);
+    }
+
+    [Fact]
+    public async Task Fence_IsVerifiedOnAFreshRead_ARebindBetweenTheActAndTheCheckIsCaught()
+    {
+        await _lab.Tgtd.CreateTargetAsync(1, TargetName(1));
+        await _lab.Tgtd.BindAsync(1, HostA);
+        await using var ssh = _lab.Shell();
+        // Someone grants A again right after the fence script returned (it saw A unbound).
+        await using var shell = new AfterScriptShell(ssh, "hawitness-tgt-fence", () => _lab.Tgtd.BindAsync(1, HostA));
+        var driver = _lab.Driver(shell);
+        await driver.ListAsync(CancellationToken.None);
+
+        var report = await driver.FenceAsync(HostA, CancellationToken.None);
+
+        Assert.Contains(report.Commands, c => c.Step && c.Command.Contains("--op unbind", StringComparison.Ordinal) && c.ExitCode == 0);
+        Assert.False(report.Verified);
+        Assert.Contains(report.Problems, p => p.Contains("still in its ACL", StringComparison.Ordinal));
+        Assert.Equal([TargetName(1)], report.GrantedAfter);
+    }
+
+    [Fact]
+    public async Task Fence_HostileAclEntriesOnTheBox_TravelAsData_AndTheirTargetIsNotTouched()
+    {
+        string pwned = _lab.Dir.File("pwned");
+        string hostile = $"iqn.x:$(touch {pwned}) it's `touch {pwned}`;touch {pwned}";
+        await _lab.Tgtd.CreateTargetAsync(1, TargetName(1));
+        await _lab.Tgtd.CreateTargetAsync(2, TargetName(2));
+        await _lab.Tgtd.BindAsync(1, HostA);
+        await _lab.Tgtd.BindAsync(2, HostA);
+        await _lab.Tgtd.AdmAsync("--op", "bind", "--mode", "target", "--tid", "2", "--initiator-name", hostile);
+        await using var shell = _lab.Shell();
+        var driver = _lab.Driver(shell);
+        await driver.ListAsync(CancellationToken.None);
+
+        var report = await driver.FenceAsync(HostA, CancellationToken.None);
+
+        Assert.False(report.Verified); // target 2 cannot be managed, and says so
+        Assert.True(report.HasUnsafeTarget);
+        Assert.Contains(report.Problems, p => p.Contains($"target {TargetName(2)} (tid 2) has the ACL entry", StringComparison.Ordinal));
+        Assert.Equal(2, report.Commands.Count(c => !c.Step)); // the hostile entry was in the plan's ACL map, matched, and ran nothing
+        Assert.DoesNotContain(report.Commands, c => c.Command.Contains("--tid 2", StringComparison.Ordinal));
+        Assert.Equal(Initiator.LoginRefused, await Initiator.InquiryAsync(HostA, _lab.Tgtd.Portal, TargetName(1)));
+        Assert.Contains(hostile, await _lab.Tgtd.AdmAsync("--op", "show", "--mode", "target"), StringComparison.Ordinal);
+        Assert.False(File.Exists(pwned));
+    }
+
     [Fact]
     public async Task Fence_AlreadyFencedHost_IsAVerifiedNoOp_ThatChangesNothing()
     {
@@ -152,5 +234,24 @@ public sealed class TgtDriverTests : IAsyncLifetime
 
         Assert.Equal(Initiator.LoginRefused, await Initiator.InquiryAsync(HostA, restarted.Portal, TargetName(1)));
         Assert.Equal(0, await Initiator.InquiryAsync(HostB, restarted.Portal, TargetName(1)));
+    }
+
+    /// <summary>Runs <c>after</c> once the named script's invocation has returned.</summary>
+    private sealed class AfterScriptShell(IRemoteShell inner, string script, Func<Task> after) : IRemoteShell
+    {
+        public string Destination => inner.Destination;
+
+        public async Task<CommandResult> RunAsync(IReadOnlyList<string> argv, CancellationToken cancellationToken)
+        {
+            var result = await inner.RunAsync(argv, cancellationToken);
+            if (argv.Count > 3 && argv[3] == script)
+            {
+                await after();
+            }
+
+            return result;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
