@@ -26,6 +26,7 @@ internal static partial class OperatorHosting
         }
 
         var (certificate, _) = HttpsCertificate.LoadOrCreate(options.Http, dataDir.Path, options.Urls, TimeProvider.System);
+        builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves HTTPS out unless asked
         builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         return certificate;
     }

@@ -27,8 +27,8 @@ internal static class OperatorServices
         services.AddSingleton<OperatorState>();
         services.AddSingleton(sp =>
         {
-            var state = sp.GetRequiredService<OperatorState>();
-            var metrics = new OperatorMetrics(() => state.Take(latest: 0), () => node.IsLeader);
+            // The snapshot is resolved at scrape time: OperatorState needs the fencer, which needs these metrics.
+            var metrics = new OperatorMetrics(() => sp.GetRequiredService<OperatorState>().Take(latest: 0), () => node.IsLeader);
             node.State.Applied += (_, command, result) =>
             {
                 if (result.Applied && command is HostFailed)

@@ -47,6 +47,13 @@ internal sealed class OperatorMetrics : IDisposable
         _meter.CreateObservableGauge("hawitness_journal_decisions", () => Gauge(s => s.Status.Journal.LastDecisionId), description: "Decisions journaled (id of the newest)");
         _meter.CreateObservableGauge("hawitness_journal_events", () => Gauge(s => s.Status.Journal.Events), description: "Events journaled");
         _exporter = new PrometheusExporter(_meter);
+        // Counters start at 0 so that rate() and alerts see them before the first event.
+        _failovers.Add(0);
+        _loginFailures.Add(0);
+        foreach (var outcome in new[] { "verified", "noop", "failed", "lease_only" })
+        {
+            _fences.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
     }
 
     public void FailoverCommitted() => _failovers.Add(1);

@@ -71,7 +71,7 @@ internal static class Layout
         .note { color: #59636e; font-size: .9rem; } .message { padding: .6rem .8rem; border-radius: 6px; margin: .5rem 0; }
         .message.ok { background: #dafbe1; } .message.bad { background: #ffebe9; }
         pre { white-space: pre-wrap; word-break: break-all; font-size: .8rem; background: var(--bg); padding: .4rem; margin: .2rem 0; }
-        @media (max-width: 600px) { main { padding: .25rem .5rem 2rem; } th, td { padding: .25rem .3rem; } .hide-narrow { display: none; } }
+        @media (max-width: 600px) { main { padding: .25rem .5rem 2rem; } th, td { padding: .25rem .3rem; white-space: normal; } td.wrap { min-width: 9rem; } .hide-narrow { display: none; } }
         """;
 
     public const string Js = """
