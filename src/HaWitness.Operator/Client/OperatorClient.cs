@@ -21,9 +21,18 @@ internal sealed record ApiAnswer(int Status, string Body)
             try
             {
                 using var doc = JsonDocument.Parse(Body);
-                return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String
-                    ? m.GetString() ?? Body
-                    : Body.Trim();
+                if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (var name in new[] { "message", "answer" })
+                    {
+                        if (doc.RootElement.TryGetProperty(name, out var m) && m.ValueKind == JsonValueKind.String)
+                        {
+                            return m.GetString() ?? Body;
+                        }
+                    }
+                }
+
+                return Body.Trim();
             }
             catch (JsonException)
             {
