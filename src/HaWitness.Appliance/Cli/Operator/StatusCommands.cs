@@ -72,7 +72,7 @@ internal static class StatusCommands
     }
 
     private static string HostTable(JsonElement hosts) => Table.Render(
-        ["HOST", "STATE", "LEASE AGE", "FENCED", "MAINT", "VMS", "CPU FREE", "MEM FREE (MiB)", "GENERATION"],
+        ["HOST", "STATE", "LEASE AGE", "FENCED", "MAINT", "VMS", "CPU FREE/ALL", "MEM FREE/ALL (MiB)", "GENERATION"],
         hosts.EnumerateArray().Select(h => (IReadOnlyList<string>)
         [
             ApiCall.Str(h, "name"), ApiCall.Str(h, "state"),
