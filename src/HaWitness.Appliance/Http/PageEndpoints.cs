@@ -27,20 +27,20 @@ internal static class PageEndpoints
         app.MapGet(Layout.JsPath, () => Static(Layout.Js, "text/javascript; charset=utf-8"));
 
         app.MapPost("/hosts/{name}/maintenance", (string name, HttpContext http, OperatorState state, ExplainService explain, PlannedOperations ops) =>
-            FormAction(http, form => form["enter"] == "false"
+            FormAction(http, form => form.GetValueOrDefault("enter") == "false"
                 ? ops.ExitMaintenanceAsync(name, http.RequestAborted)
-                : ops.EnterMaintenanceAsync(name, form["force"] == "true", http.RequestAborted),
+                : ops.EnterMaintenanceAsync(name, form.GetValueOrDefault("force") == "true", http.RequestAborted),
                 (message, code) => HostPage(http, name, state, explain, message, code)));
         app.MapPost("/vms/{name}/migrate", (string name, HttpContext http, OperatorState state, ExplainService explain, PlannedOperations ops) =>
-            FormAction(http, form => form["host"].ToString() is { Length: > 0 } host
+            FormAction(http, form => form.GetValueOrDefault("host").ToString() is { Length: > 0 } host
                 ? ops.MigrateAsync(name, host, http.RequestAborted)
                 : Task.FromResult(new OperationResult(false, "bad-request", "choose a host to move it to", null, 0)),
                 (message, code) => VmPage(http, name, state, explain, message, code)));
         app.MapPost("/vms/{name}/ha", (string name, HttpContext http, OperatorState state, ExplainService explain, PlannedOperations ops) =>
-            FormAction(http, form => ops.SetHaAsync(name, form["on"] == "true", http.RequestAborted),
+            FormAction(http, form => ops.SetHaAsync(name, form.GetValueOrDefault("on") == "true", http.RequestAborted),
                 (message, code) => VmPage(http, name, state, explain, message, code)));
         app.MapPost("/vms/{name}/priority", (string name, HttpContext http, OperatorState state, ExplainService explain, PlannedOperations ops) =>
-            FormAction(http, form => OperatorEndpoints.ParsePriority(form["priority"]) is { } p
+            FormAction(http, form => OperatorEndpoints.ParsePriority(form.GetValueOrDefault("priority")) is { } p
                 ? ops.SetPriorityAsync(name, p, http.RequestAborted)
                 : Task.FromResult(new OperationResult(false, "bad-request", "priority must be high, medium, low or disabled", null, 0)),
                 (message, code) => VmPage(http, name, state, explain, message, code)));
@@ -84,7 +84,7 @@ internal static class PageEndpoints
 
         if (session is null || !PageForm.SameOrigin(http.Request) || !SessionStore.CsrfMatches(session, form.GetValueOrDefault("csrf")))
         {
-            return render(new PageMessage(false, "The form was refused: it did not carry this login's token (reload the page and try again)."), 403);
+            return Html(http, DetailPages.Notice("Refused", "The form was refused: it did not come from this appliance's page with your login's token (reload the page and try again).", OperatorAuth.ViewerOf(http)), 403);
         }
 
         var result = await operation(form).ConfigureAwait(false);

@@ -114,11 +114,14 @@ internal static class DetailPages
         return h.ToString();
     }
 
-    public static string NotFound(string what, Viewer viewer)
+    public static string NotFound(string what, Viewer viewer) => Notice("Not found", what, viewer);
+
+    /// <summary>A page with one sentence and a way back.</summary>
+    public static string Notice(string title, string what, Viewer viewer)
     {
         var h = new Html();
-        Layout.Begin(h, "not found · HaWitness", viewer, 0);
-        h.Raw("<h1>Not found</h1><p>").Text(what).Raw("</p><p><a href=\"/\">Back to the status page</a></p>");
+        Layout.Begin(h, title + " · HaWitness", viewer, 0);
+        h.Raw("<h1>").Text(title).Raw("</h1><p id=\"message\">").Text(what).Raw("</p><p><a href=\"/\">Back to the status page</a></p>");
         Layout.End(h);
         return h.ToString();
     }
