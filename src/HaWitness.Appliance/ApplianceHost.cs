@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using HaWitness.Appliance.Http;
 using HaWitness.Cluster.Quorum;
 using HaWitness.Cluster.Raft;
@@ -79,6 +81,15 @@ internal static partial class ApplianceHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(options.ShutdownTimeoutMs));
         builder.WebHost.UseUrls(options.Urls);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HaWitnessJson.Default));
+        X509Certificate2? certificate;
+        try
+        {
+            certificate = OperatorHosting.ConfigureHttps(builder, options, dataDir);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            return await Fail($"cannot load the HTTPS certificate: {ex.Message}").ConfigureAwait(false);
+        }
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -86,6 +97,7 @@ internal static partial class ApplianceHost
         builder.Services.AddSingleton(journal);
         ClusterServices.Register(builder.Services, options, dataDir, ca, node);
         FailoverServices.Register(builder.Services, options, node);
+        OperatorServices.Register(builder.Services, options, dataDir, node);
         builder.Services.AddSingleton<StatusBuilder>();
 
         await using var app = builder.Build();
@@ -93,6 +105,7 @@ internal static partial class ApplianceHost
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Appliance");
         _ = app.Services.GetRequiredService<StatusBuilder>(); // stamps startedAt now
         _ = app.Services.GetRequiredService<Cluster.Join.JoinToken>().GetOrCreate();
+        OperatorHosting.Map(app, options, certificate, journal);
         StatusEndpoints.Map(app);
         AgentEndpoints.Map(app);
         FailoverEndpoints.Map(app);

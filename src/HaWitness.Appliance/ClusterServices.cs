@@ -72,7 +72,13 @@ internal static class ClusterServices
         services.AddSingleton(sp => new HeartbeatService(
             sp.GetRequiredService<MemberKeys>(), node, sp.GetRequiredService<HostLeaseTracker>(), () => node.IsLeader,
             () => (node.Term, node.Leader?.ToString() ?? string.Empty, node.AppliedIndex)));
-        services.AddSingleton<QuorumView>();
+        // VM states by the failover engine's rule, so that /api/v1/status, /api/v1/failover and the page agree.
+        services.AddSingleton(sp =>
+        {
+            var tracker = sp.GetRequiredService<HostLeaseTracker>();
+            return new QuorumView(node, tracker, sp.GetRequiredService<LeaderDuties>(), sp.GetRequiredService<TimeProvider>(),
+                (view, vm) => Failover.Status.FailoverStatusBuilder.VmState(view, tracker, vm));
+        });
         services.AddSingleton<IClusterView>(sp => sp.GetRequiredService<QuorumView>());
         services.AddSingleton(sp => new StateJournaler(sp.GetRequiredService<JournalStore>(), node.State));
         services.AddHostedService<LeaderLoop>();

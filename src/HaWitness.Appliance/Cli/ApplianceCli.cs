@@ -13,6 +13,15 @@ internal static class ApplianceCli
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(JoinTokenCommand.Create());
         root.Subcommands.Add(TargetCommand.Create());
+        root.Subcommands.Add(AdminPasswordCommand.Create());
+        // Operator commands: talk to a running appliance's API (see README, "Status page, API and CLI").
+        root.Subcommands.Add(Operator.StatusCommands.Status());
+        root.Subcommands.Add(Operator.StatusCommands.Hosts());
+        root.Subcommands.Add(Operator.StatusCommands.Vms());
+        root.Subcommands.Add(Operator.JournalCommand.Create());
+        root.Subcommands.Add(Operator.ActionCommands.Explain());
+        root.Subcommands.Add(Operator.ActionCommands.Maintenance());
+        root.Subcommands.Add(Operator.ActionCommands.Vm());
         return await CliRunner.InvokeAsync(root, args).ConfigureAwait(false);
     }
 }

@@ -12,14 +12,25 @@ public sealed class QuorumView : IClusterView
     private readonly HostLeaseTracker _tracker;
     private readonly LeaderDuties _duties;
     private readonly TimeProvider _time;
+    private readonly Func<ClusterView, VmEntry, string>? _vmState;
 
     /// <summary>Creates the view.</summary>
-    public QuorumView(RaftNode node, HostLeaseTracker tracker, LeaderDuties duties, TimeProvider time)
+    /// <param name="node">This appliance's Raft member.</param>
+    /// <param name="tracker">Heartbeats and leases.</param>
+    /// <param name="duties">The leader's duties (which hosts are suspected).</param>
+    /// <param name="time">The appliance's clock.</param>
+    /// <param name="vmState">
+    /// The rule that names a VM's state. The appliance passes the failover engine's rule
+    /// (<c>FailoverStatusBuilder.VmState</c>), so that <c>/api/v1/status</c>, <c>/api/v1/failover</c>,
+    /// the explainer and the status page all say the same; null uses <see cref="VmState(VmEntry)"/>.
+    /// </param>
+    public QuorumView(RaftNode node, HostLeaseTracker tracker, LeaderDuties duties, TimeProvider time, Func<ClusterView, VmEntry, string>? vmState = null)
     {
         _node = node;
         _tracker = tracker;
         _duties = duties;
         _time = time;
+        _vmState = vmState;
     }
 
     /// <inheritdoc />
@@ -77,7 +88,7 @@ public sealed class QuorumView : IClusterView
     {
         var view = _node.View;
         return [.. view.Vms.Values.OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => new VmStatus(
-            v.Name, v.Host, VmState(v), v.Priority.ToString().ToLowerInvariant(), v.Epoch, v.Ha))];
+            v.Name, v.Host, _vmState is null ? VmState(v) : _vmState(view, v), v.Priority.ToString().ToLowerInvariant(), v.Epoch, v.Ha))];
     }
 
     /// <summary>

@@ -45,6 +45,11 @@ public static class ApplianceConfiguration
         {
             throw new ConfigurationException("config: " + alarms);
         }
+        if (options.Http.Validate() is { } http)
+        {
+            throw new ConfigurationException("config: " + http);
+        }
+
         OptionChecks.OneOf(nameof(ApplianceOptions.DefaultPriority), options.DefaultPriority, "high", "medium", "low", "disabled");
         ValidateTarget(options.Target);
     }

@@ -42,4 +42,7 @@ public sealed class ApplianceOptions
     public LeaseOptions Lease { get; set; } = new();
     /// <summary>The iSCSI target to fence on, and how to reach it (section <c>Target</c>).</summary>
     public TargetOptions Target { get; set; } = new();
+
+    /// <summary>The operators' page and API: open reads, HTTPS certificate, login sessions (section <c>Http</c>).</summary>
+    public HttpOptions Http { get; set; } = new();
 }

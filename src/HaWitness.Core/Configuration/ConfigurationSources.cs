@@ -75,12 +75,13 @@ public static partial class ConfigurationSources
 
     /// <summary>
     /// <c>PREFIX_Section__Key=value</c> variables as <c>Section:Key</c>. Variables of the other
-    /// program (<c>HAWITNESS_AGENT_</c> seen from the appliance) and of the test harness
+    /// program (<c>HAWITNESS_AGENT_</c> seen from the appliance), of the operator CLI
+    /// (<c>HAWITNESS_CLI_URL</c>, <c>HAWITNESS_CLI_PASSWORD</c>) and of the test harness
     /// (<c>HAWITNESS_TEST_</c>) are not ours and are skipped, so unknown keys can stay errors.
     /// </summary>
     internal static IEnumerable<KeyValuePair<string, string?>> EnvironmentLayer(string prefix)
     {
-        string[] foreign = ["HAWITNESS_TEST_", "HAWITNESS_AGENT_"];
+        string[] foreign = ["HAWITNESS_TEST_", "HAWITNESS_AGENT_", "HAWITNESS_CLI_"];
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
         {
             string name = (string)e.Key;

@@ -1,0 +1,49 @@
+namespace HaWitness.Appliance.Http;
+
+/// <summary>
+/// Outermost middleware: security headers on every answer, and no stack trace or empty 500 ever:
+/// a request Kestrel rejects (body too large, bad framing) becomes its 4xx with an error body,
+/// anything unexpected becomes a logged 500 with a sentence.
+/// </summary>
+internal static partial class ResponseGuards
+{
+    private const string Csp = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    public static void Use(WebApplication app)
+    {
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Appliance.Http");
+        app.Use(async (http, next) =>
+        {
+            var headers = http.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            if (!(http.Request.Path.Value ?? "/").StartsWith("/api/v1/agents/", StringComparison.Ordinal))
+            {
+                headers.ContentSecurityPolicy = Csp;
+                headers.XFrameOptions = "DENY";
+            }
+
+            try
+            {
+                await next(http).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException ex) when (!http.Response.HasStarted)
+            {
+                await JsonBody.Error(ex.StatusCode, "bad_request", ex.Message).ExecuteAsync(http).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                // the client went away
+            }
+            catch (Exception ex) when (!http.Response.HasStarted)
+            {
+                LogFailed(log, http.Request.Method, http.Request.Path.Value ?? "/", ex);
+                http.Response.Clear();
+                await JsonBody.Error(500, "internal_error", $"the appliance failed on this request ({ex.GetType().Name}); the log has the details").ExecuteAsync(http).ConfigureAwait(false);
+            }
+        });
+    }
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "{Method} {Path} failed")]
+    private static partial void LogFailed(ILogger logger, string method, string path, Exception ex);
+}
