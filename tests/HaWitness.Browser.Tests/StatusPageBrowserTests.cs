@@ -53,14 +53,14 @@ public sealed class StatusPageBrowserTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains("AgentJoin", web.FindElement(By.Id("chain")).Text, StringComparison.Ordinal);
         web.FindElement(By.LinkText("host-a-vm01")).Click();
         Assert.EndsWith("/vms/host-a-vm01", web.Url, StringComparison.Ordinal);
-        Assert.Contains("StartVm", web.FindElement(By.Id("chain")).Text, StringComparison.Ordinal);
+        Assert.Contains("VmAdopted", web.FindElement(By.Id("chain")).Text, StringComparison.Ordinal);
         Assert.Contains("host-a-vm01 is running on host-a", web.FindElement(By.Id("answer")).Text, StringComparison.Ordinal);
 
         // The admin logs in with the form and puts host-b in maintenance from its page.
         web.Navigate().GoToUrl(root + "/login?return=%2Fhosts%2Fhost-b");
         web.FindElement(By.Id("password")).SendKeys(_password);
         web.FindElement(By.Id("login")).Click();
-        Assert.EndsWith("/hosts/host-b", web.Url, StringComparison.Ordinal);
+        Assert.True(web.Url.EndsWith("/hosts/host-b", StringComparison.Ordinal), $"the login did not lead back to host-b ({web.Url}): {web.FindElement(By.TagName("body")).Text}");
         web.FindElement(By.Id("maintenance")).Click();
         Assert.Contains("host-b enters maintenance", web.FindElement(By.Id("message")).Text, StringComparison.Ordinal);
         web.FindElement(By.Id("maintenance")).Click(); // now "Exit maintenance"

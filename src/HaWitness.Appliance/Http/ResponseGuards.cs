@@ -16,7 +16,9 @@ internal static partial class ResponseGuards
         {
             var headers = http.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
+            // same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with a
+            // form POST, and the forms' same-origin check (PageForm.SameOrigin) must refuse that.
+            headers["Referrer-Policy"] = "same-origin";
             if (!(http.Request.Path.Value ?? "/").StartsWith("/api/v1/agents/", StringComparison.Ordinal))
             {
                 headers.ContentSecurityPolicy = Csp;
