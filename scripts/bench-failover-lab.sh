@@ -46,6 +46,7 @@ wait_for is_state survivor online
 failed=(); running=()
 for i in $(seq 1 "$rounds"); do
   pid=$(start_agent "victim$i")
+  pids+=("$pid")   # start_agent ran in a subshell: record the PID here for the cleanup
   wait_for is_state "victim$i" online
   sleep 4
   t0=$(now_ms); kill -9 "$pid"

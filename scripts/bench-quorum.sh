@@ -36,6 +36,7 @@ wait_state() { # name state-regex
 }
 
 keeper=$(start_agent keeper)   # keeps the heartbeat quorum while the victims die
+pids+=("$keeper")              # start_agent ran in a subshell: record its PID here for the cleanup
 wait_state keeper online
 sleep 10
 echo "idle RSS: appliance $(( $(awk '/VmRSS/ {print $2}' /proc/$wpid/status) / 1024 )) MiB, agent $(( $(awk '/VmRSS/ {print $2}' /proc/$keeper/status) / 1024 )) MiB (sim hypervisor, 2 VMs)"
@@ -43,6 +44,7 @@ echo "idle RSS: appliance $(( $(awk '/VmRSS/ {print $2}' /proc/$wpid/status) / 1
 results=()
 for i in $(seq 1 "$rounds"); do
   pid=$(start_agent "victim$i")
+  pids+=("$pid")
   wait_state "victim$i" online
   sleep 3
   t0=$(now_ms); kill -9 "$pid"
