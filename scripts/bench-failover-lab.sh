@@ -7,6 +7,7 @@
 #     fast:    heartbeat 0.5 s, lease 3 s, ack timeout 0.25 s, probes 0.5 s / 0.3 s, power-off bound 1 s
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/free-port.sh
 rounds=${1:-5}
 profile=${2:-default}
 [[ -x out/hawitness && -x out/hawitness-agent ]] || scripts/publish.sh >/dev/null
@@ -14,7 +15,6 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { local p; while :; do p=$(( 20000 + RANDOM % 40000 )); ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }; done; }
 now_ms() { date +%s%3N; }
 
 envs=(); agent_env=()

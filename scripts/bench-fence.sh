@@ -19,6 +19,7 @@
 #                                     Release build run with dotnet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/free-port.sh
 scripts/deps.sh test
 count=${1:-20}
 case ${2:-both} in
@@ -45,14 +46,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-free_port() {
-  local p
-  while :; do
-    p=$(( 20000 + RANDOM % 40000 ))
-    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-  done
-}
 
 # tgtd: a free control number (tgtd takes 0..32767) and a free iSCSI port.
 for _ in $(seq 1 10); do

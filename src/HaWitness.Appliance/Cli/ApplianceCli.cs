@@ -14,7 +14,7 @@ internal static class ApplianceCli
         root.Subcommands.Add(JoinTokenCommand.Create());
         root.Subcommands.Add(TargetCommand.Create());
         root.Subcommands.Add(AdminPasswordCommand.Create());
-        // Operator commands: talk to a running appliance's API (see README, "Status page, API and CLI").
+        // Operator commands: talk to a running appliance's API (README "Operators: status page, API, metrics, CLI", docs/operator.md).
         root.Subcommands.Add(Operator.StatusCommands.Status());
         root.Subcommands.Add(Operator.StatusCommands.Hosts());
         root.Subcommands.Add(Operator.StatusCommands.Vms());
