@@ -17,9 +17,11 @@ cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wa
 trap cleanup EXIT
 now_ms() { date +%s%3N; }
 
-envs=(); agent_env=()
+# Every round moves 4 more VMs onto the survivor (16 CPUs): room for all of them (the VMs stay where
+# they were restarted), else round 4 would rightly end in "not restarted: no capacity".
+envs=(HAWITNESS_Failover__CpuOvercommit=4); agent_env=()
 if [[ $profile == fast ]]; then
-  envs=(HAWITNESS_Lease__HeartbeatMs=500 HAWITNESS_Lease__LeaseMs=3000 HAWITNESS_Lease__HeartbeatTimeoutMs=250 \
+  envs+=(HAWITNESS_Lease__HeartbeatMs=500 HAWITNESS_Lease__LeaseMs=3000 HAWITNESS_Lease__HeartbeatTimeoutMs=250 \
         HAWITNESS_Lease__ProbeIntervalMs=500 HAWITNESS_Lease__ProbeTimeoutMs=300 HAWITNESS_Lease__SuspectAfterMs=1200)
   agent_env=(HAWITNESS_AGENT_PowerOffBoundMs=1000)
 fi
