@@ -21,6 +21,7 @@ internal static class ApplianceCli
         root.Subcommands.Add(Operator.JournalCommand.Create());
         root.Subcommands.Add(Operator.ActionCommands.Explain());
         root.Subcommands.Add(Operator.ActionCommands.Maintenance());
+        root.Subcommands.Add(Operator.ActionCommands.Readmit());
         root.Subcommands.Add(Operator.ActionCommands.Vm());
         return await CliRunner.InvokeAsync(root, args).ConfigureAwait(false);
     }

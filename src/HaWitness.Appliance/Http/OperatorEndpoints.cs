@@ -13,7 +13,8 @@ namespace HaWitness.Appliance.Http;
 /// The operators' JSON API beside the existing routes: <c>/api/v1/hosts[/{name}]</c>,
 /// <c>/api/v1/vms[/{name}]</c>, <c>/api/v1/alarms</c>, <c>/api/v1/journal</c> (cursor paging,
 /// filters by subject and kind), the body-style actions (<c>POST /api/v1/hosts/{name}/maintenance</c>
-/// <c>{"enter": bool}</c>, <c>POST /api/v1/vms/{name}/migrate|ha|priority</c>), the OpenAPI document
+/// <c>{"enter": bool}</c>, <c>POST /api/v1/hosts/{name}/readmit</c> <c>{"reason": text}</c>,
+/// <c>POST /api/v1/vms/{name}/migrate|ha|priority</c>), the OpenAPI document
 /// and <c>/metrics</c>. Bad input is a 4xx with a sentence, never a 500.
 /// </summary>
 internal static class OperatorEndpoints
@@ -47,6 +48,19 @@ internal static class OperatorEndpoints
                 false => Result(await ops.ExitMaintenanceAsync(name, http.RequestAborted).ConfigureAwait(false)),
                 null => JsonBody.Error(400, "bad_request", "the body needs \"enter\": true (enter maintenance) or false (leave it)"),
             };
+        });
+        app.MapPost("/api/v1/hosts/{name}/readmit", async (string name, HttpContext http, PlannedOperations ops) =>
+        {
+            var (body, error) = await JsonBody.ReadAsync(http.Request, OperatorJson.Default.ReadmitRequest, MaxBodyBytes, http.RequestAborted).ConfigureAwait(false);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            string? reason = body!.Reason?.Trim();
+            return reason is not { Length: > 0 and <= 500 } || reason.Any(char.IsControl)
+                ? JsonBody.Error(400, "bad_request", "the body needs \"reason\": why you vouch that the host no longer writes stale data (1..500 characters, one line); it is journaled")
+                : Result(await ops.ReadmitAsync(name, reason, http.RequestAborted).ConfigureAwait(false));
         });
         app.MapPost("/api/v1/vms/{name}/migrate", async (string name, HttpContext http, PlannedOperations ops) =>
         {

@@ -70,6 +70,10 @@ public sealed record AlarmsReport(IReadOnlyList<ActiveAlarm> Alarms);
 /// <param name="Force">Enter even when some running VM has nowhere to go (it stays).</param>
 public sealed record MaintenanceRequest(bool? Enter, bool Force = false);
 
+/// <summary>Body of <c>POST /api/v1/hosts/{name}/readmit</c>.</summary>
+/// <param name="Reason">Why the operator vouches that the host no longer writes stale data (journaled; 1..500 characters).</param>
+public sealed record ReadmitRequest(string? Reason);
+
 /// <summary>Body of <c>POST /api/v1/vms/{name}/migrate</c>.</summary>
 public sealed record MigrateRequest(string? Host);
 

@@ -97,6 +97,10 @@ public sealed class OperatorApiTests(OperatorLab lab) : IClassFixture<OperatorLa
             ("POST", "/api/v1/vms/host-a-vm01/migrate", OperatorLab.Json("{}"), true, 400, "the body needs"),
             ("POST", "/api/v1/vms/host-a-vm01/priority", OperatorLab.Json("""{"priority": "2"}"""), true, 400, "high, medium, low or disabled"),
             ("POST", "/api/v1/vms/host-a-vm01/ha", OperatorLab.Json("null"), true, 400, "empty or null"),
+            ("POST", "/api/v1/hosts/host-a/readmit", OperatorLab.Json("{}"), true, 400, "why you vouch"),
+            ("POST", "/api/v1/hosts/host-a/readmit", OperatorLab.Json("""{"reason": "ok\nrm -rf /"}"""), true, 400, "one line"),
+            ("POST", "/api/v1/hosts/no-such-host/readmit", OperatorLab.Json("""{"reason": "checked"}"""), true, 404, "no host no-such-host"),
+            ("POST", "/api/v1/hosts/host-a/readmit", OperatorLab.Json("""{"reason": "checked"}"""), false, 401, "admin password"),
             ("POST", "/api/v1/hosts/host-a/maintenance", OperatorLab.Json("""{"enter": true}"""), false, 401, "admin password"),
             ("POST", "/api/v1/maintenance/host-a/enter", null, false, 401, "admin password"),
             ("POST", "/api/v1/vms/host-a-vm01/ha/off", null, false, 401, "admin password"),
@@ -145,6 +149,10 @@ public sealed class OperatorApiTests(OperatorLab lab) : IClassFixture<OperatorLa
         Assert.Equal(4, (await lab.CliAsync("vm", "ha", "off", "no-such-vm", "--password-file", lab.PasswordFile)).ExitCode);
         Assert.Equal(2, (await lab.CliAsync("vm", "priority", "host-a-vm01", "urgent")).ExitCode);
         Assert.Equal(4, (await lab.CliAsync("explain", "host", "no-such-host")).ExitCode);
+        Assert.Equal(2, (await lab.CliAsync("readmit", "host-a", "--password-file", lab.PasswordFile)).ExitCode); // --reason is required
+        (code, stdout, _) = await lab.CliAsync("readmit", "host-a", "--reason", "checked by hand", "--password-file", lab.PasswordFile);
+        Assert.Equal(0, code);
+        Assert.Contains("host-a is not failed", stdout, StringComparison.Ordinal); // a healthy host: nothing to do
 
         (code, stdout, _) = await lab.CliAsync("maintenance", "enter", "host-a", "--password-file", lab.PasswordFile);
         Assert.Equal(0, code);

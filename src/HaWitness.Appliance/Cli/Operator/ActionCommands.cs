@@ -6,7 +6,7 @@ namespace HaWitness.Appliance.Cli.Operator;
 
 /// <summary>
 /// <c>hawitness explain vm|host NAME</c>, <c>maintenance enter|exit HOST [--force]</c>,
-/// <c>vm migrate VM HOST</c>, <c>vm ha on|off VM</c>, <c>vm priority VM LEVEL</c>.
+/// <c>readmit HOST --reason TEXT</c>, <c>vm migrate VM HOST</c>, <c>vm ha on|off VM</c>, <c>vm priority VM LEVEL</c>.
 /// </summary>
 internal static class ActionCommands
 {
@@ -48,6 +48,20 @@ internal static class ActionCommands
             command.Subcommands.Add(sub);
         }
 
+        return command;
+    }
+
+    /// <summary><c>hawitness readmit HOST --reason TEXT</c>: the operator's word that a failed host may come back (rule 4).</summary>
+    public static Command Readmit()
+    {
+        var options = new ClientOptions();
+        var host = new Argument<string>("HOST") { Description = "host name" };
+        var reason = new Option<string>("--reason") { Description = "Why you vouch that HOST no longer writes stale data (journaled)", Required = true, HelpName = "TEXT" };
+        var command = new Command("readmit", "Re-admit a failed host on your word (grants its initiator again). Normally a host comes back by itself with a new generation") { host, reason };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => ApiCall.RunAsync(parse, options, (client, json, token) =>
+            ApiCall.PostActionAsync(client, $"/api/v1/hosts/{Uri.EscapeDataString(parse.GetValue(host)!)}/readmit",
+                $$"""{"reason":"{{JsonEncodedText.Encode(parse.GetValue(reason)!)}}"}""", json, token), ct));
         return command;
     }
 
