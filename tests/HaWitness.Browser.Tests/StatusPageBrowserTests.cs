@@ -88,6 +88,12 @@ public sealed class StatusPageBrowserTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains("host:host-a", web.FindElement(By.Id("alarms")).Text, StringComparison.Ordinal);
         Assert.Contains("ATTENTION", web.FindElement(By.Id("verdict")).Text, StringComparison.Ordinal);
         Save(web, "status-page-host-failed.png");
+
+        // The admin vouches for host-a from its page (rule 4's escape hatch): the reason is journaled.
+        web.Navigate().GoToUrl(root + "/hosts/host-a");
+        web.FindElement(By.Id("reason")).SendKeys("disk checked by hand");
+        web.FindElement(By.Id("readmit")).Click();
+        Assert.Contains("re-admitted on the operator's word (disk checked by hand)", web.FindElement(By.Id("message")).Text, StringComparison.Ordinal);
         output.WriteLine($"browser test took {clock.Elapsed.TotalSeconds:0.0} s");
     }
 

@@ -52,6 +52,16 @@ internal static class DetailPages
             {
                 h.Raw("<button type=\"submit\" id=\"maintenance\">Exit maintenance</button></form>");
             }
+
+            if (x.State is "failed" or "fenced")
+            {
+                // Rule 4's escape hatch: normally the host comes back by itself with a new generation.
+                Form(h, "/hosts/" + Uri.EscapeDataString(x.Name) + "/readmit", viewer)
+                    .Raw("<p class=\"note\">Re-admit only when you know this host no longer writes stale data (its VMs are off, or it was rebuilt): ")
+                    .Raw("its initiator is granted on the storage target again. Normally it comes back by itself when its agent re-registers.</p>")
+                    .Raw("<label>why <input type=\"text\" name=\"reason\" id=\"reason\" maxlength=\"500\" required></label>")
+                    .Raw("<button type=\"submit\" id=\"readmit\">Re-admit on my word</button></form>");
+            }
         }
         else
         {
@@ -149,7 +159,7 @@ internal static class DetailPages
         h.Raw("<form class=\"action\" method=\"post\" action=\"").Text(action).Raw("\">").Hidden("csrf", viewer.Csrf ?? string.Empty);
 
     private static void LoginHint(Html h) =>
-        h.Raw("<p class=\"note\"><a href=\"/login\">Log in</a> as admin to change maintenance, placement, HA or priority.</p>");
+        h.Raw("<p class=\"note\"><a href=\"/login\">Log in</a> as admin to change maintenance, placement, HA or priority, or to re-admit a failed host.</p>");
 
     private static void Message(Html h, PageMessage? message)
     {

@@ -56,6 +56,23 @@ public sealed class PageRenderingTests
         Assert.Contains("id=\"maintenance\"", host, StringComparison.Ordinal);
         Assert.Contains("id=\"migrate\"", vm, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"maintenance\"", DetailPages.Host(snapshot.Host(Evil)!, explain, Viewer.Reader, null), StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"readmit\"", host, StringComparison.Ordinal); // an online host has nothing to re-admit
+    }
+
+    [Fact]
+    public void AFailedHostsPage_OffersTheAdminReadmission_WithARequiredReason_AndReadersNothing()
+    {
+        var snapshot = Snapshot("a", hostState: "fenced");
+        var explain = new ExplainAnswer("host:a", true, "a was fenced", null, []);
+
+        string admin = DetailPages.Host(snapshot.Host("a")!, explain, new Viewer(true, "tok"), null);
+        string reader = DetailPages.Host(snapshot.Host("a")!, explain, Viewer.Reader, null);
+
+        Assert.Contains("action=\"/hosts/a/readmit\"", admin, StringComparison.Ordinal);
+        Assert.Contains("name=\"reason\" id=\"reason\" maxlength=\"500\" required", admin, StringComparison.Ordinal);
+        Assert.Contains("no longer writes stale data", admin, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"readmit\"", reader, StringComparison.Ordinal);
+        Assert.Contains("re-admit a failed host", reader, StringComparison.Ordinal);
     }
 
     [Fact]
