@@ -31,7 +31,7 @@ esac
 
 if [[ -n ${BENCH_BIN:-} ]]; then
   hw=("$BENCH_BIN")
-elif [[ -x out/hawitness ]] && [[ -z $(find src Directory.Build.props Directory.Packages.props -newer out/hawitness -type f -print -quit) ]]; then
+elif [[ -x out/hawitness ]] && [[ -z $(find src Directory.Build.props Directory.Packages.props -newer out/hawitness -type f -not -path '*/bin/*' -not -path '*/obj/*' -print -quit) ]]; then
   hw=(out/hawitness)
 else
   dotnet build src/HaWitness.Appliance -c Release --nologo -v q >/dev/null

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 hosts=2
 [[ "${1:-}" == "--hosts" ]] && hosts=${2:?--hosts N}
-if [[ ! -x out/hawitness || ! -x out/hawitness-agent ]] || [[ -n $(find src Directory.Build.props Directory.Packages.props -newer out/hawitness -type f -print -quit) ]]; then
+if [[ ! -x out/hawitness || ! -x out/hawitness-agent ]] || [[ -n $(find src Directory.Build.props Directory.Packages.props -newer out/hawitness -type f -not -path '*/bin/*' -not -path '*/obj/*' -print -quit) ]]; then
   scripts/publish.sh
 fi
 
