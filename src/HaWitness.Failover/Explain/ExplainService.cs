@@ -123,18 +123,27 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
         string Latest(string kind, Outcome? outcome = null) =>
             newestFirst.Where(d => d.Kind == kind && (outcome is null || d.Outcome == outcome)).Select(Summary).FirstOrDefault() ?? string.Empty;
 
+        // A re-admission counts only after the latest failure: the engine's is Succeeded, the
+        // operator's word is Decided (committed by PlannedOperations); a refused one is not one.
+        var lastFailure = newestFirst.FirstOrDefault(d => d.Kind == DecisionKinds.HostFailed && d.Outcome == Outcome.Succeeded);
+        string readmitted = newestFirst
+            .Where(d => d.Kind == FailoverKinds.ReadmitHost && d.Outcome is Outcome.Succeeded or Outcome.Decided && (lastFailure is null || d.Id > lastFailure.Id))
+            .Select(Summary).FirstOrDefault() ?? string.Empty;
+
         if (h.Phase == HostPhase.Failed)
         {
             string failed = Latest(DecisionKinds.HostFailed);
             string fence = Latest(DecisionKinds.FenceHost);
-            string back = Latest(FailoverKinds.ReadmitHost);
+            string refused = newestFirst
+                .Where(d => d.Kind == FailoverKinds.ReadmitHost && d.Outcome == Outcome.Refused && (lastFailure is null || d.Id > lastFailure.Id))
+                .Select(Summary).FirstOrDefault() ?? string.Empty;
             return $"{h.Name} was declared failed: {failed}. Fence: {(fence.Length == 0 ? "not attempted yet" : fence)}."
-                + (back.Length == 0 ? $" It stays out until its agent returns with a new generation and runs none of the moved VMs (it failed as {h.FailedGeneration})." : $" Re-admission: {back}.");
+                + (refused.Length == 0 ? $" It stays out until its agent returns with a new generation and runs none of the moved VMs (it failed as {h.FailedGeneration})." : $" Re-admission: {refused}.");
         }
 
-        string readmitted = Latest(FailoverKinds.ReadmitHost, Outcome.Succeeded);
         return h.Maintenance ? $"{h.Name} is in maintenance: {Latest(DecisionKinds.Maintenance)}."
             : readmitted.Length > 0 ? $"{h.Name} is active: {readmitted}."
+            : lastFailure is not null ? $"{h.Name} is active (generation {h.Generation}); it was declared failed before: {Summary(lastFailure)}."
             : $"{h.Name} is active (generation {h.Generation}); it was never declared failed.";
     }
 

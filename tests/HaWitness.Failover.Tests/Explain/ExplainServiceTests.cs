@@ -65,6 +65,22 @@ public sealed class ExplainServiceTests
     }
 
     [Fact]
+    public async Task Host_ReadmittedOnTheOperatorsWord_SaysSoWithTheReason_NotThatItNeverFailed()
+    {
+        var w = CrashedA();
+        var readmit = w.Planned!.ReadmitAsync("a", "disk checked by hand", CancellationToken.None);
+        w.Run(TimeSpan.FromSeconds(1)); // the target answers the grant
+        Assert.True((await readmit).Accepted);
+
+        var answer = Explainer(w).Host("a");
+
+        Assert.Equal(HostPhase.Active, w.Log.View.Hosts["a"].Phase);
+        Assert.True(answer.Answer.StartsWith("a is active: a re-admitted on the operator's word (disk checked by hand)", StringComparison.Ordinal), answer.Answer);
+        Assert.Contains(answer.Chain, s => s.Kind == "HostFailed");
+        Assert.Contains(answer.Chain, s => s.Kind == "ReadmitHost");
+    }
+
+    [Fact]
     public void Unknown_IsNotFound()
     {
         var e = Explainer(CrashedA());
