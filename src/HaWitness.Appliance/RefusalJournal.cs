@@ -26,6 +26,6 @@ internal sealed class RefusalJournal(JournalStore journal, TimeProvider time)
             _last[reason] = now;
         }
 
-        journal.Append(new NewDecision("MemberRefused", Subjects.Cluster, Outcome.Refused, new JsonObject { ["reason"] = reason, ["channel"] = "raft-tls" }));
+        journal.Append(new NewDecision("MemberRefused", Subjects.Cluster, Outcome.Refused, new JsonObject { ["summary"] = "Raft connection refused at the TLS handshake: " + reason, ["reason"] = reason, ["channel"] = "raft-tls" }));
     }
 }

@@ -60,6 +60,7 @@ public sealed class QuorumLabTests : IAsyncLifetime
         var failed = Assert.Single(JournalReader.Decisions(_lab.ApplianceData), d => d.Kind == "HostFailed");
         Assert.Equal("host:host-a", failed.Subject);
         Assert.Contains("silenceMs", failed.Evidence, StringComparison.Ordinal);
+        Assert.Contains("its lease surely expired", failed.Evidence, StringComparison.Ordinal); // the one-line reason operators read
 
         // The appliance restarts: it replays its log, leads again, and fences nobody.
         await _lab.StopApplianceAsync();

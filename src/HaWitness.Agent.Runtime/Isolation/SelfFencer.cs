@@ -86,6 +86,7 @@ public sealed partial class SelfFencer
             evidence["failed"] = failed;
             evidence["keptRunning"] = new JsonArray([.. running.Except(ha).Select(v => (JsonNode)v.Vm.Name)]);
             evidence["durationMs"] = ms;
+            evidence["summary"] = $"fenced itself ({response}): {reason}; {off.Count} VM(s) off, {failed.Count} failed, in {ms} ms";
             evidence["powerOffBoundMs"] = (long)bound.TotalMilliseconds;
             evidence["withinBound"] = ms <= bound.TotalMilliseconds;
             _state.PendingSelfFenceReport = new HaWitness.Cluster.Join.SelfFenceReport(

@@ -156,6 +156,7 @@ public sealed partial class JoinService
             {
                 _journal.Append(new NewDecision("SelfFenceReported", Subjects.Host(join.Name), Outcome.Succeeded, new JsonObject
                 {
+                    ["summary"] = $"{join.Name} reports it fenced itself at {fenced.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture)} ({fenced.Reason}): {fenced.PoweredOff.Count} VM(s) powered off, {fenced.Failed.Count} failed, in {fenced.DurationMs} ms",
                     ["at"] = fenced.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
                     ["previousGeneration"] = fenced.PreviousGeneration,
                     ["reason"] = fenced.Reason,
@@ -167,6 +168,7 @@ public sealed partial class JoinService
 
             _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Host(join.Name), Outcome.Succeeded, new JsonObject
             {
+                ["summary"] = $"{join.Name} joined (generation {join.Generation}): Raft {join.RaftEndpoint}, initiator {join.InitiatorIqn}, {join.Hypervisor}, {join.Cpus} CPUs, {join.MemoryMb} MiB; now {host.Phase.ToString().ToLowerInvariant()}",
                 ["index"] = commit.Index,
                 ["generation"] = join.Generation,
                 ["raftEndpoint"] = join.RaftEndpoint,
@@ -207,7 +209,7 @@ public sealed partial class JoinService
     {
         LogRefused(_logger, who, remote, why);
         _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Agent(who), Outcome.Refused,
-            new JsonObject { ["reason"] = why, ["remote"] = remote }));
+            new JsonObject { ["summary"] = $"join refused for {who} from {remote}: {why}", ["reason"] = why, ["remote"] = remote }));
     }
 
     /// <summary>A name safe to journal even when it failed validation.</summary>

@@ -152,7 +152,9 @@ public sealed partial class LeaderDuties
                 _suspected.Add(host.Name);
             }
 
-            _journal.Append(new NewDecision(DecisionKinds.HostSuspected, Subjects.Host(host.Name), Outcome.Decided, evidence.DeepClone().AsObject()));
+            var suspected = evidence.DeepClone().AsObject();
+            suspected["summary"] = $"no heartbeat from {host.Name} for {(long)silence.TotalMilliseconds} ms (suspect after {_lease.SuspectAfterMs} ms; declared failed at {(long)LeaseMath.FailedAfter(_lease).TotalMilliseconds} ms with a majority)";
+            _journal.Append(new NewDecision(DecisionKinds.HostSuspected, Subjects.Host(host.Name), Outcome.Decided, suspected));
             LogSuspected(_logger, host.Name, (long)silence.TotalMilliseconds);
         }
 
@@ -172,6 +174,7 @@ public sealed partial class LeaderDuties
         var commit = await _log.ProposeAsync(new HostFailed(host.Name, host.Generation, reason), cancellationToken).ConfigureAwait(false);
         evidence["index"] = commit.Index;
         evidence["generation"] = host.Generation;
+        evidence["summary"] = commit.Result.Applied ? reason : $"{host.Name} was already failed ({reason})";
         _journal.Append(new NewDecision(DecisionKinds.HostFailed, Subjects.Host(host.Name),
             commit.Result.Applied ? Outcome.Succeeded : Outcome.NoOp, evidence));
         lock (_suspected)
@@ -197,6 +200,7 @@ public sealed partial class LeaderDuties
             {
                 _journal.Append(new NewDecision("VmAdopted", Subjects.Vm(vm.Name), Outcome.Succeeded, new JsonObject
                 {
+                    ["summary"] = $"{host.Name} reported {vm.Name} ({(vm.Running ? "running" : "off")}); protected by the default policy: HA {(_policy.Ha ? "on" : "off")}, priority {_policy.Priority.ToString().ToLowerInvariant()}",
                     ["host"] = host.Name,
                     ["running"] = vm.Running,
                     ["ha"] = _policy.Ha,
@@ -224,6 +228,7 @@ public sealed partial class LeaderDuties
             var commit = await _log.ProposeAsync(new SetHostVoter(host.Name, false), cancellationToken).ConfigureAwait(false);
             _journal.Append(new NewDecision("VoterRemoved", Subjects.Host(host.Name), Outcome.Succeeded, new JsonObject
             {
+                ["summary"] = $"{host.Name} left the voter set (dynamic quorum): {(host.Fenced ? "it is fenced" : "its lease-safety time passed")}",
                 ["raftEndpoint"] = host.RaftEndpoint,
                 ["fenced"] = host.Fenced,
                 ["index"] = commit.Index,
