@@ -97,6 +97,23 @@ public sealed class StatusPageBrowserTests(ITestOutputHelper output) : IAsyncLif
         output.WriteLine($"browser test took {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
+    [Fact]
+    public void Page_OnAPhoneSizedScreen_FitsItsWidth_TablesScrollInsideTheirBoxes()
+    {
+        using var chromium = new Chromium(390, 844);
+        var web = chromium.Driver_;
+        web.Navigate().GoToUrl(_lab.Url!.ToString().TrimEnd('/') + "/");
+
+        var js = (IJavaScriptExecutor)web;
+        long viewport = Convert.ToInt64(js.ExecuteScript("return window.innerWidth;"), System.Globalization.CultureInfo.InvariantCulture);
+        long page = Convert.ToInt64(js.ExecuteScript("return document.documentElement.scrollWidth;"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(page <= viewport, $"the page is {page} px wide on a {viewport} px screen: it would scroll sideways as a whole");
+        Assert.True(web.FindElement(By.Id("verdict")).Displayed);
+        Assert.Contains("4 of 4 VMs running", web.FindElement(By.Id("verdict")).Text, StringComparison.Ordinal);
+        Assert.Equal(2, web.FindElements(By.CssSelector("#hosts tbody tr")).Count);
+        Save(web, "status-page-phone.png");
+    }
+
     private void Save(IWebDriver web, string name)
     {
         string dir = Path.Combine(RepoRoot(), "artifacts", "browser");

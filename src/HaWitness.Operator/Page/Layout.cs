@@ -64,7 +64,7 @@ internal static class Layout
         tr.bad td { background: #fff5f5; }
         .badge { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .82rem; font-weight: 600; border: 1px solid; }
         .badge.ok { color: var(--ok); } .badge.bad { color: #fff; background: var(--bad); border-color: var(--bad); } .badge.warn { color: var(--warn); } .badge.plain { color: #59636e; }
-        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0; } dl.facts dt { color: #59636e; } dl.facts dd { margin: 0; word-break: break-all; }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0; } dl.facts dt { color: #59636e; } dl.facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
         .answer { background: var(--bg); padding: .6rem .8rem; border-radius: 6px; }
         form.inline { display: inline; margin: 0; } form.action { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .4rem 0; }
         button, select, input[type=password] { font: inherit; padding: .3rem .6rem; }
