@@ -142,7 +142,7 @@ internal static class OperatorEndpoints
         }
 
         var rows = journal.Decisions(new DecisionQuery(subject, kind, cursor, after, limit));
-        var entries = rows.Select(d => new JournalEntry(d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), Summaries.Of(d.Kind, d.EvidenceJson), Evidence(d.EvidenceJson))).ToList();
+        var entries = rows.Select(d => new JournalEntry(d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), d.Summary(), Evidence(d.EvidenceJson))).ToList();
         string? next = after is not null
             ? (entries.Count > 0 ? entries[^1].Id : after.Value).ToString(CultureInfo.InvariantCulture)
             : entries.Count == limit ? entries[^1].Id.ToString(CultureInfo.InvariantCulture) : null;

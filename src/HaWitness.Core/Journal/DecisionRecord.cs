@@ -7,4 +7,25 @@ namespace HaWitness.Core.Journal;
 /// <param name="Subject">What it is about.</param>
 /// <param name="Outcome">How it ended.</param>
 /// <param name="EvidenceJson">The evidence as a JSON object text.</param>
-public sealed record DecisionRecord(long Id, DateTimeOffset Time, string Kind, string Subject, Outcome Outcome, string EvidenceJson);
+public sealed record DecisionRecord(long Id, DateTimeOffset Time, string Kind, string Subject, Outcome Outcome, string EvidenceJson)
+{
+    /// <summary>
+    /// The one-line reason people read (page, journal API, explain): the evidence's <c>summary</c>,
+    /// else the kind (older rows, or evidence that is not an object).
+    /// </summary>
+    public string Summary()
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(EvidenceJson);
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("summary", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.String
+                ? s.GetString() ?? Kind
+                : Kind;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return Kind;
+        }
+    }
+}

@@ -95,7 +95,7 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
     private static string VmAnswer(ClusterView view, VmEntry vm, string state, IReadOnlyList<DecisionRecord> newestFirst)
     {
         string Latest(params string[] kinds) =>
-            newestFirst.Where(d => kinds.Contains(d.Kind)).Select(Summary).FirstOrDefault() ?? string.Empty;
+            newestFirst.Where(d => kinds.Contains(d.Kind)).Select(d => d.Summary()).FirstOrDefault() ?? string.Empty;
 
         string where = vm.Host is null ? $"{vm.Name} is unplaced" : $"{vm.Name} is {state} on {vm.Host} (epoch {vm.Epoch})";
         if (vm.Host is null)
@@ -121,14 +121,14 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
     private static string HostAnswer(HostEntry h, IReadOnlyList<DecisionRecord> newestFirst)
     {
         string Latest(string kind, Outcome? outcome = null) =>
-            newestFirst.Where(d => d.Kind == kind && (outcome is null || d.Outcome == outcome)).Select(Summary).FirstOrDefault() ?? string.Empty;
+            newestFirst.Where(d => d.Kind == kind && (outcome is null || d.Outcome == outcome)).Select(d => d.Summary()).FirstOrDefault() ?? string.Empty;
 
         // A re-admission counts only after the latest failure: the engine's is Succeeded, the
         // operator's word is Decided (committed by PlannedOperations); a refused one is not one.
         var lastFailure = newestFirst.FirstOrDefault(d => d.Kind == DecisionKinds.HostFailed && d.Outcome == Outcome.Succeeded);
         string readmitted = newestFirst
             .Where(d => d.Kind == FailoverKinds.ReadmitHost && d.Outcome is Outcome.Succeeded or Outcome.Decided && (lastFailure is null || d.Id > lastFailure.Id))
-            .Select(Summary).FirstOrDefault() ?? string.Empty;
+            .Select(d => d.Summary()).FirstOrDefault() ?? string.Empty;
 
         if (h.Phase == HostPhase.Failed)
         {
@@ -136,22 +136,19 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
             string fence = Latest(DecisionKinds.FenceHost);
             string refused = newestFirst
                 .Where(d => d.Kind == FailoverKinds.ReadmitHost && d.Outcome == Outcome.Refused && (lastFailure is null || d.Id > lastFailure.Id))
-                .Select(Summary).FirstOrDefault() ?? string.Empty;
+                .Select(d => d.Summary()).FirstOrDefault() ?? string.Empty;
             return $"{h.Name} was declared failed: {failed}. Fence: {(fence.Length == 0 ? "not attempted yet" : fence)}."
                 + (refused.Length == 0 ? $" It stays out until its agent returns with a new generation and runs none of the moved VMs (it failed as {h.FailedGeneration})." : $" Re-admission: {refused}.");
         }
 
         return h.Maintenance ? $"{h.Name} is in maintenance: {Latest(DecisionKinds.Maintenance)}."
             : readmitted.Length > 0 ? $"{h.Name} is active: {readmitted}."
-            : lastFailure is not null ? $"{h.Name} is active (generation {h.Generation}); it was declared failed before: {Summary(lastFailure)}."
+            : lastFailure is not null ? $"{h.Name} is active (generation {h.Generation}); it was declared failed before: {lastFailure.Summary()}."
             : $"{h.Name} is active (generation {h.Generation}); it was never declared failed.";
     }
 
     private static List<ExplainStep> Steps(IEnumerable<DecisionRecord> rows) =>
-        [.. rows.Select(d => new ExplainStep(d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), Summary(d), Parse(d.EvidenceJson)))];
-
-    private static string Summary(DecisionRecord d) =>
-        Parse(d.EvidenceJson)?["summary"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : d.Kind;
+        [.. rows.Select(d => new ExplainStep(d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), d.Summary(), Parse(d.EvidenceJson)))];
 
     private static JsonObject? Parse(string json)
     {

@@ -146,7 +146,7 @@ internal static class StatusPage
     }
 
     private static void Decisions(Html h, IReadOnlyList<DecisionRecord> latest, string title) =>
-        Decisions(h, latest.Select(d => (d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), Summaries.Of(d.Kind, d.EvidenceJson))), title);
+        Decisions(h, latest.Select(d => (d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), d.Summary())), title);
 
     /// <summary>A subject as a link to its page when it is a host or a VM.</summary>
     public static void SubjectLink(Html h, string subject)
