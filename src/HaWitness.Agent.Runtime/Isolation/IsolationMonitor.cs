@@ -21,6 +21,7 @@ public sealed partial class IsolationMonitor
     private readonly JournalStore _journal;
     private readonly ILogger _logger;
     private DateTimeOffset _lastProbe = DateTimeOffset.MinValue;
+    private Task? _warmUp;
     private DateTimeOffset _lastWarmup = DateTimeOffset.MinValue;
     private string? _lastKeepReason;
 
@@ -65,7 +66,11 @@ public sealed partial class IsolationMonitor
         if (!lease.EverHeld || lease.IsValid || _state.SelfFenced)
         {
             _lastKeepReason = null;
-            await WarmUpAsync(ct).ConfigureAwait(false);
+            if (lease.IsValid && !_state.SelfFenced)
+            {
+                StartWarmUp(ct);
+            }
+
             return;
         }
 
@@ -78,10 +83,7 @@ public sealed partial class IsolationMonitor
         _lastProbe = now;
         var view = _node.View;
         string me = _state.Options.Name;
-        var peers = view.Hosts.Values
-            .Where(h => h.Name != me && h.Voter && h.Phase != HostPhase.Removed)
-            .ToDictionary(h => h.Name, h => h.ProbeEndpoint, StringComparer.Ordinal);
-        var answers = await _prober.ProbeAsync(peers, TimeSpan.FromMilliseconds(_state.Timings.ProbeTimeoutMs), ct).ConfigureAwait(false);
+        var answers = await _prober.ProbeAsync(Peers(view), TimeSpan.FromMilliseconds(_state.Timings.ProbeTimeoutMs), ct).ConfigureAwait(false);
 
         // The newest view of the voter set wins: ours, or a peer's that applied more of the log.
         int voters = 1 + view.Hosts.Values.Count(h => h.Voter && h.Phase != HostPhase.Removed);
@@ -127,25 +129,43 @@ public sealed partial class IsolationMonitor
     /// <summary>
     /// While the lease holds, probe the peers now and then and ignore the answers: it keeps the
     /// mutual-TLS connections open, so the probe that matters (at lease expiry, within T_probe)
-    /// does not pay a handshake on a loaded machine.
+    /// does not pay a handshake on a loaded machine. Never awaited by the check: a dead or silent
+    /// peer must not hold back the isolation probe when the lease runs out.
     /// </summary>
-    private async Task WarmUpAsync(CancellationToken ct)
+    private void StartWarmUp(CancellationToken ct)
     {
         var now = _state.Time.GetUtcNow();
-        if (now - _lastWarmup < TimeSpan.FromMilliseconds(_state.Timings.LeaseMs))
+        if (now - _lastWarmup < TimeSpan.FromMilliseconds(_state.Timings.LeaseMs) || _warmUp is { IsCompleted: false })
         {
             return;
         }
 
         _lastWarmup = now;
-        string me = _state.Options.Name;
-        var peers = _node.View.Hosts.Values
-            .Where(h => h.Name != me && h.Voter && h.Phase != HostPhase.Removed)
-            .ToDictionary(h => h.Name, h => h.ProbeEndpoint, StringComparer.Ordinal);
+        var peers = Peers(_node.View);
         if (peers.Count > 0)
         {
-            await _prober.ProbeAsync(peers, TimeSpan.FromMilliseconds(_state.Timings.LeaseMs), ct).ConfigureAwait(false);
+            _warmUp = WarmUpAsync(peers, ct);
         }
+    }
+
+    private async Task WarmUpAsync(Dictionary<string, string> peers, CancellationToken ct)
+    {
+        try
+        {
+            await _prober.ProbeAsync(peers, TimeSpan.FromMilliseconds(_state.Timings.ProbeTimeoutMs), ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>The other voters' probe endpoints.</summary>
+    private Dictionary<string, string> Peers(ClusterView view)
+    {
+        string me = _state.Options.Name;
+        return view.Hosts.Values
+            .Where(h => h.Name != me && h.Voter && h.Phase != HostPhase.Removed)
+            .ToDictionary(h => h.Name, h => h.ProbeEndpoint, StringComparer.Ordinal);
     }
 
     [LoggerMessage(EventId = 2601, Level = LogLevel.Warning, Message = "Lease expired, VMs kept: {Reason}")]
