@@ -56,20 +56,7 @@ internal sealed class AdminCredential
     public void Set(string password)
     {
         ArgumentException.ThrowIfNullOrEmpty(password);
-        string temp = FilePath + ".new";
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        using (var stream = new FileStream(temp, options))
-        {
-            stream.Write(Encoding.ASCII.GetBytes(PasswordHash.Hash(password) + "\n"));
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, FilePath, overwrite: true);
+        HaWitness.Cluster.Security.Pem.WriteSecret(FilePath, PasswordHash.Hash(password) + "\n");
         lock (_gate)
         {
             _seen = default;

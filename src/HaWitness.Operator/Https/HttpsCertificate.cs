@@ -49,8 +49,7 @@ internal static class HttpsCertificate
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         var now = time.GetUtcNow();
         using var cert = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
-        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
-        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        HaWitness.Cluster.Security.Pem.WriteSecret(keyFile, key.ExportPkcs8PrivateKeyPem()); // 0600 from creation, then renamed
         File.WriteAllText(certFile, cert.ExportCertificatePem());
         return (X509Certificate2.CreateFromPemFile(certFile, keyFile), true);
     }
