@@ -67,6 +67,7 @@ public sealed class OperatorApiTests(OperatorLab lab) : IClassFixture<OperatorLa
         Assert.True(ids[0] > ids[1], "newest first");
         string next = first.GetProperty("next").GetString()!;
         var second = await lab.GetJsonAsync($"/api/v1/journal?limit=2&cursor={next}");
+        Assert.NotEmpty(second.GetProperty("decisions").EnumerateArray()); // the cursor leads to older decisions, not to nothing
         Assert.All(second.GetProperty("decisions").EnumerateArray(), d => Assert.True(d.GetProperty("id").GetInt64() < ids[1]));
 
         var starts = await lab.GetJsonAsync("/api/v1/journal?subject=vm:host-a-vm01&kind=StartVm");
