@@ -21,7 +21,13 @@ public sealed partial class Reconciler
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly JournalStore _journal;
-    private readonly Dictionary<string, string> _definitions = new(StringComparer.Ordinal);
+    // Definitions of listed VMs the cluster does not know yet (null: the driver could not describe
+    // it; asked once, not every pass). Pruned to the listed, unknown VMs each pass.
+    private readonly Dictionary<string, string?> _definitions = new(StringComparer.Ordinal);
+
+    // VMs whose stop was asked and journaled while they are still listed running (a soft stop
+    // takes a while): asked again each pass, journaled once.
+    private readonly HashSet<string> _stopping = new(StringComparer.Ordinal);
 
     /// <summary>Creates the reconciler and wakes it on every applied command.</summary>
     public Reconciler(AgentState state, RaftNode node, IHypervisorDriver driver, VmInventory inventory, JournalStore journal, ILogger<Reconciler> logger)
@@ -87,11 +93,17 @@ public sealed partial class Reconciler
         {
             // A VM the cluster does not know yet: describe it once, so that it can be restarted elsewhere.
             var described = await _driver.DescribeAsync(v.Vm, ct).ConfigureAwait(false);
-            if (described.IsOk)
-            {
-                _definitions[v.Vm.Name] = JsonSerializer.Serialize(described.Value, HypervisorJsonContext.Default.VmDefinition);
-            }
+            _definitions[v.Vm.Name] = described.IsOk ? JsonSerializer.Serialize(described.Value, HypervisorJsonContext.Default.VmDefinition) : null;
         }
+
+        var listedNames = vms.Select(v => v.Vm.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (string gone in _definitions.Keys.Where(n => !listedNames.Contains(n) || view.Vms.ContainsKey(n)).ToList())
+        {
+            _definitions.Remove(gone);
+        }
+
+        var runningNames = vms.Where(v => IsOn(v.State)).Select(v => v.Vm.Name).ToHashSet(StringComparer.Ordinal);
+        _stopping.IntersectWith(runningNames);
 
         _inventory.Listed([.. vms.Select(v => (v.Vm.Name, IsOn(v.State), _definitions.GetValueOrDefault(v.Vm.Name)))]);
         string me = _state.Options.Name;
@@ -128,7 +140,7 @@ public sealed partial class Reconciler
 
         foreach (var entry in view.VmsOn(me).Where(v => v.Run))
         {
-            if (vms.Any(v => v.Vm.Name == entry.Name && IsOn(v.State)))
+            if (runningNames.Contains(entry.Name))
             {
                 continue;
             }
@@ -183,8 +195,11 @@ public sealed partial class Reconciler
             await _driver.UnregisterAsync(vm, ct).ConfigureAwait(false);
         }
 
-        _journal.RecordEvent("VmStopped", Subjects.Vm(vm.Name), why, "running", unregister ? "unregistered" : "stopped");
-        LogStopped(_logger, vm.Name, why);
+        if (_stopping.Add(vm.Name))
+        {
+            _journal.RecordEvent("VmStopped", Subjects.Vm(vm.Name), why, "running", unregister ? "unregistered" : "stopped");
+            LogStopped(_logger, vm.Name, why);
+        }
     }
 
     private VmDefinition Definition(VmEntry entry)
