@@ -56,7 +56,7 @@ public sealed partial class AgentRuntime : IAsyncDisposable
             CallTimeout = TimeSpan.FromMilliseconds(o.HypervisorTimeoutMs),
             Sim = { Vms = o.SimVms },
             // Domains this host defines get their iSCSI disks rewritten to its own initiator.
-            Libvirt = { InitiatorIqn = initiator, Uri = o.LibvirtUri ?? Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI") ?? "qemu:///system" },
+            Libvirt = { InitiatorIqn = initiator, Uri = o.LibvirtUri ?? LibvirtOptions.DefaultUri },
             Vix = { Library = o.VixLibrary, Provider = VixProviderOf(o.VixProvider), Host = o.VixHost, User = o.VixUser, Password = o.VixPassword },
             Vmrun = { Path = o.VmrunPath, HostType = o.VixProvider switch { "vi" => "server", "server" => "server1", "player" => "player", _ => "ws" }, Host = o.VixHost, User = o.VixUser, Password = o.VixPassword },
         }, _loggers, _state.Time);

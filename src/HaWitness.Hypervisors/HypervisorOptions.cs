@@ -121,7 +121,10 @@ public sealed class LibvirtOptions
     /// The connection URI, e.g. <c>qemu:///system</c> or <c>qemu:///system?socket=/run/x/libvirt-sock</c>.
     /// Default: libvirt's own <c>LIBVIRT_DEFAULT_URI</c> when set (as <c>virsh</c> honours it), else <c>qemu:///system</c>.
     /// </summary>
-    public string Uri { get; set; } = Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI") is { Length: > 0 } uri ? uri : "qemu:///system";
+    public string Uri { get; set; } = DefaultUri;
+
+    /// <summary><c>LIBVIRT_DEFAULT_URI</c> when set and not empty (as virsh honours it), else <c>qemu:///system</c>.</summary>
+    public static string DefaultUri => Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI") is { Length: > 0 } uri ? uri : "qemu:///system";
 
     /// <summary>The library to load.</summary>
     public string Library { get; set; } = "libvirt.so.0";

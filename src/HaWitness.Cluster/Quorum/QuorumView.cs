@@ -12,7 +12,7 @@ public sealed class QuorumView : IClusterView
     private readonly HostLeaseTracker _tracker;
     private readonly LeaderDuties _duties;
     private readonly TimeProvider _time;
-    private readonly Func<ClusterView, VmEntry, string>? _vmState;
+    private readonly Func<ClusterView, VmEntry, string> _vmState;
 
     /// <summary>Creates the view.</summary>
     /// <param name="node">This appliance's Raft member.</param>
@@ -20,11 +20,10 @@ public sealed class QuorumView : IClusterView
     /// <param name="duties">The leader's duties (which hosts are suspected).</param>
     /// <param name="time">The appliance's clock.</param>
     /// <param name="vmState">
-    /// The rule that names a VM's state. The appliance passes the failover engine's rule
-    /// (<c>FailoverStatusBuilder.VmState</c>), so that <c>/api/v1/status</c>, <c>/api/v1/failover</c>,
-    /// the explainer and the status page all say the same; null uses <see cref="VmState(VmEntry)"/>.
+    /// The rule that names a VM's state: the failover engine's (<c>FailoverStatusBuilder.VmState</c>),
+    /// so that <c>/api/v1/status</c>, <c>/api/v1/failover</c>, the explainer and the status page all say the same.
     /// </param>
-    public QuorumView(RaftNode node, HostLeaseTracker tracker, LeaderDuties duties, TimeProvider time, Func<ClusterView, VmEntry, string>? vmState = null)
+    public QuorumView(RaftNode node, HostLeaseTracker tracker, LeaderDuties duties, TimeProvider time, Func<ClusterView, VmEntry, string> vmState)
     {
         _node = node;
         _tracker = tracker;
@@ -88,33 +87,7 @@ public sealed class QuorumView : IClusterView
     {
         var view = _node.View;
         return [.. view.Vms.Values.OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => new VmStatus(
-            v.Name, v.Host, _vmState is null ? VmState(v) : _vmState(view, v), v.Priority.ToString().ToLowerInvariant(), v.Epoch, v.Ha))];
-    }
-
-    /// <summary>
-    /// running: the owner reports it running at the current epoch; starting: it should run and
-    /// does not yet; failed: the owner reports an error; stopped: it should not run; unplaced: no owner.
-    /// </summary>
-    public string VmState(VmEntry vm)
-    {
-        ArgumentNullException.ThrowIfNull(vm);
-        if (vm.Host is null)
-        {
-            return "unplaced";
-        }
-
-        var reported = _tracker.LastReport(vm.Host)?.Vms.FirstOrDefault(r => r.Name == vm.Name);
-        if (reported is { Error: not null })
-        {
-            return "failed";
-        }
-
-        if (!vm.Run)
-        {
-            return "stopped";
-        }
-
-        return reported is { Running: true } && reported.Epoch == vm.Epoch ? "running" : "starting";
+            v.Name, v.Host, _vmState(view, v), v.Priority.ToString().ToLowerInvariant(), v.Epoch, v.Ha))];
     }
 
     /// <summary>The state word of a host for the status page.</summary>
