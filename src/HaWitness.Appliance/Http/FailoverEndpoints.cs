@@ -3,10 +3,11 @@ using HaWitness.Cluster.Raft;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Configuration;
 using HaWitness.Core.Fencing;
-using HaWitness.Failover;
 using HaWitness.Failover.Explain;
 using HaWitness.Failover.Planned;
 using HaWitness.Failover.Status;
+using HaWitness.Failover;
+using HaWitness.Operator.Api;
 
 namespace HaWitness.Appliance.Http;
 
@@ -27,10 +28,7 @@ internal static class FailoverEndpoints
             Answer(explain.Vm(name)));
         app.MapGet("/api/v1/explain/host/{name}", (string name, ExplainService explain) =>
             Answer(explain.Host(name)));
-        app.MapGet("/api/v1/failover", (RaftNode node, IHostLiveness liveness, IStorageFencer fencer, FailoverOptions options, LeaseOptions lease, TimeProvider time) =>
-            TypedResults.Json(
-                FailoverStatusBuilder.Build(node.View, liveness, fencer.IsConfigured, options, TimeSpan.FromMilliseconds(lease.SuspectAfterMs), time.GetUtcNow()),
-                FailoverJson.Default.FailoverStatus));
+        app.MapGet("/api/v1/failover", (OperatorState state) => TypedResults.Json(state.Failover(), FailoverJson.Default.FailoverStatus));
         app.MapPost("/api/v1/maintenance/{host}/{action}", async (string host, string action, bool? force, PlannedOperations ops, CancellationToken ct) =>
             action switch
             {
@@ -43,7 +41,7 @@ internal static class FailoverEndpoints
         app.MapPost("/api/v1/vms/{name}/ha/{onOff}", async (string name, string onOff, PlannedOperations ops, CancellationToken ct) =>
             onOff is "on" or "off" ? Result(await ops.SetHaAsync(name, onOff == "on", ct).ConfigureAwait(false)) : Bad("ha must be on or off"));
         app.MapPost("/api/v1/vms/{name}/priority/{level}", async (string name, string level, PlannedOperations ops, CancellationToken ct) =>
-            Enum.TryParse<VmPriority>(level, ignoreCase: true, out var p) && !int.TryParse(level, out _)
+            OperatorEndpoints.ParsePriority(level) is { } p
                 ? Result(await ops.SetPriorityAsync(name, p, ct).ConfigureAwait(false))
                 : Bad("priority must be high, medium, low or disabled"));
     }
@@ -51,14 +49,7 @@ internal static class FailoverEndpoints
     private static IResult Answer(ExplainAnswer answer) =>
         TypedResults.Json(answer, FailoverJson.Default.ExplainAnswer, statusCode: answer.Found ? StatusCodes.Status200OK : StatusCodes.Status404NotFound);
 
-    private static IResult Result(OperationResult r) => TypedResults.Json(r, FailoverJson.Default.OperationResult, statusCode: r.Code switch
-    {
-        "ok" or "noop" => StatusCodes.Status200OK,
-        "not-found" => StatusCodes.Status404NotFound,
-        "not-leader" => StatusCodes.Status503ServiceUnavailable,
-        _ => StatusCodes.Status409Conflict,
-    });
+    private static IResult Result(OperationResult r) => OperatorEndpoints.Result(r);
 
-    private static IResult Bad(string message) =>
-        TypedResults.Json(new OperationResult(false, "bad-request", message, null, 0), FailoverJson.Default.OperationResult, statusCode: StatusCodes.Status400BadRequest);
+    private static IResult Bad(string message) => Result(new OperationResult(false, "bad-request", message, null, 0));
 }

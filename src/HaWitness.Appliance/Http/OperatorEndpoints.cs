@@ -89,12 +89,13 @@ internal static class OperatorEndpoints
     public static VmPriority? ParsePriority(string? level) =>
         level is { Length: > 0 } && !int.TryParse(level, out _) && Enum.TryParse<VmPriority>(level, ignoreCase: true, out var p) ? p : null;
 
-    /// <summary>An operation's result with its status code: 200 ok/noop, 404 not found, 409 refused, 503 not the leader.</summary>
+    /// <summary>An operation's result with its status code: 200 ok/noop, 400 bad request, 404 not found, 409 refused, 503 not the leader.</summary>
     public static IResult Result(OperationResult r) => TypedResults.Json(r, FailoverJson.Default.OperationResult, statusCode: StatusOf(r));
 
     public static int StatusOf(OperationResult r) => r.Code switch
     {
         "ok" or "noop" => StatusCodes.Status200OK,
+        "bad-request" => StatusCodes.Status400BadRequest,
         "not-found" => StatusCodes.Status404NotFound,
         "not-leader" => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status409Conflict,

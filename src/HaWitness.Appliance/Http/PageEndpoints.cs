@@ -93,7 +93,6 @@ internal static class PageEndpoints
         }
 
         var result = await operation(form).ConfigureAwait(false);
-        int status = result.Code == "bad-request" ? 400 : OperatorEndpoints.StatusOf(result);
-        return render(new PageMessage(result.Accepted, result.Message), status);
+        return render(new PageMessage(result.Accepted, result.Message), OperatorEndpoints.StatusOf(result));
     }
 }
