@@ -3,10 +3,10 @@ using HaWitness.Cluster.Raft;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Configuration;
 using HaWitness.Core.Fencing;
+using HaWitness.Failover;
 using HaWitness.Failover.Explain;
 using HaWitness.Failover.Planned;
 using HaWitness.Failover.Status;
-using HaWitness.Failover;
 using HaWitness.Operator.Api;
 
 namespace HaWitness.Appliance.Http;
