@@ -165,6 +165,12 @@ internal sealed partial class PlannedOperations(
     /// </summary>
     public async Task<OperationResult> ReadmitAsync(string host, string reason, CancellationToken cancellationToken)
     {
+        reason = (reason ?? string.Empty).Trim();
+        if (reason.Length is 0 or > 500 || reason.Any(char.IsControl))
+        {
+            return new OperationResult(false, "bad-request", $"say why you vouch that {host} no longer writes stale data: a reason of 1..500 characters on one line (it is journaled)", null, 0);
+        }
+
         var view = log.View;
         if (!view.Hosts.TryGetValue(host, out var h) || h.Phase == HostPhase.Removed)
         {

@@ -112,4 +112,22 @@ public sealed class PlannedOperationsTests
         Assert.Equal(HostPhase.Active, w.Log.View.Hosts["a"].Phase);
         Assert.Contains(w.Journal.All, d => d.Kind == "ReadmitHost" && d.EvidenceJson.Contains("operator", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("ok\nrm -rf /")]
+    public async Task OperatorReadmit_WithoutAOneLineReason_IsABadRequest_AndTheHostStaysOut(string reason)
+    {
+        var w = Cluster();
+        w.Agent("a")!.Crash();
+        w.Run(TimeSpan.FromSeconds(15));
+
+        var r = await w.Planned!.ReadmitAsync("a", reason, CancellationToken.None);
+
+        Assert.False(r.Accepted);
+        Assert.Equal("bad-request", r.Code);
+        Assert.Equal(HostPhase.Failed, w.Log.View.Hosts["a"].Phase);
+        Assert.DoesNotContain(w.Journal.All, d => d.Kind == "ReadmitHost");
+    }
 }
