@@ -135,22 +135,14 @@ internal static class OperatorEndpoints
         }
 
         var rows = journal.Decisions(new DecisionQuery(subject, kind, cursor, after, limit));
-        var entries = rows.Select(d => new JournalEntry(d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), d.Summary(), Evidence(d.EvidenceJson))).ToList();
+        var entries = rows.Select(d =>
+        {
+            var evidence = d.Evidence();
+            return new JournalEntry(d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), d.SummaryOf(evidence), evidence);
+        }).ToList();
         string? next = after is not null
             ? (entries.Count > 0 ? entries[^1].Id : after.Value).ToString(CultureInfo.InvariantCulture)
             : entries.Count == limit ? entries[^1].Id.ToString(CultureInfo.InvariantCulture) : null;
         return Results.Json(new JournalPage(entries, next), OperatorJson.Default.JournalPage);
-    }
-
-    private static System.Text.Json.Nodes.JsonObject? Evidence(string json)
-    {
-        try
-        {
-            return System.Text.Json.Nodes.JsonNode.Parse(json) as System.Text.Json.Nodes.JsonObject;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 }

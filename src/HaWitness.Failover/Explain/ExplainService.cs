@@ -35,7 +35,7 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
         var hosts = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in own)
         {
-            var e = Parse(d.EvidenceJson);
+            var e = d.Evidence();
             foreach (var key in new[] { "host", "from", "to" })
             {
                 if (e?[key] is JsonValue v && v.TryGetValue<string>(out var h))
@@ -148,17 +148,9 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
     }
 
     private static List<ExplainStep> Steps(IEnumerable<DecisionRecord> rows) =>
-        [.. rows.Select(d => new ExplainStep(d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), d.Summary(), Parse(d.EvidenceJson)))];
-
-    private static JsonObject? Parse(string json)
-    {
-        try
+        [.. rows.Select(d =>
         {
-            return JsonNode.Parse(json) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+            var evidence = d.Evidence();
+            return new ExplainStep(d.Id, d.Time, d.Kind, d.Subject, d.Outcome.ToString(), d.SummaryOf(evidence), evidence);
+        })];
 }
