@@ -133,7 +133,8 @@ internal static class TargetCommand
             }
 
             Console.Error.WriteLine("hawitness: FAILED: " + outcome.Summary);
-            return outcome.Error?.StartsWith(nameof(TargetErrorKind.InvalidInput), StringComparison.Ordinal) == true ? CliExit.Usage : CliExit.Failed;
+            // The typed error kind from the evidence (FenceEvidence.Error), not a prefix of the message.
+            return outcome.Evidence["error"]?["kind"]?.GetValue<string>() == nameof(TargetErrorKind.InvalidInput) ? CliExit.Usage : CliExit.Failed;
         });
         return command;
     }
