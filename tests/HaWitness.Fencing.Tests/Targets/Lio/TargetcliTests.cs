@@ -85,6 +85,45 @@ public sealed class TargetcliTests
         Assert.Equal("targetcli saveconfig", report.Persistence);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Fence_OnSafeTpgs_IsVerifiedOnlyWhenTheReReadShowsNoAclAndNoSession(bool sessionStays)
+    {
+        string safeOnly = string.Join('\n', Recorded("ls-iscsi.txt").Split('\n').TakeWhile(l => !l.Contains("sn.open", StringComparison.Ordinal)));
+        bool deleted = false;
+        var shell = new ScriptedShell(argv => string.Join(' ', argv) switch
+        {
+            "targetcli ls /iscsi" => (0, deleted ? safeOnly.Replace($"o- {HostA} ", "o- iqn.2026-01.lab:other ", StringComparison.Ordinal) : safeOnly, ""),
+            "targetcli sessions detail" => (0, deleted && !sessionStays
+                ? "alias: hostb\tsid: 2 type: Normal session-state: LOGGED_IN\n    name: iqn.2026-01.lab:hostb (NOT AUTHENTICATED)\n"
+                : Recorded("sessions-detail.txt"), ""),
+            var c when c == $"targetcli /iscsi/{Vm}/tpg1/acls delete {HostA}" => Delete(ref deleted),
+            "targetcli saveconfig" => (0, "", ""),
+            var other => throw new InvalidOperationException("unexpected command: " + other),
+        });
+        var driver = TargetDrivers.Create(new TargetOptions { Driver = "lio", LioMode = "targetcli" }, shell);
+
+        var report = await driver.FenceAsync(HostA, CancellationToken.None);
+
+        Assert.False(report.HasUnsafeTarget);
+        int sessionReads = shell.Received.Count(a => string.Join(' ', a) == "targetcli sessions detail");
+        if (sessionStays)
+        {
+            Assert.False(report.Verified, "a live session after the delete is not a fence");
+            Assert.Contains(report.Problems, p => p.Contains("still has a live session", StringComparison.Ordinal));
+            Assert.Equal("1", Assert.Single(report.SessionsAfter, x => x.Initiator == HostA).SessionId);
+            Assert.True(sessionReads > 2, $"the driver re-reads while the session is still listed ({sessionReads} reads)");
+        }
+        else
+        {
+            Assert.True(report.Verified, string.Join("; ", report.Problems));
+            Assert.Empty(report.Problems);
+            Assert.DoesNotContain(report.SessionsAfter, x => x.Initiator == HostA);
+            Assert.Equal(2, sessionReads); // before, and the one re-read that found it gone
+        }
+    }
+
     [Fact]
     public async Task Grant_CreatesAclOnEveryTpgMissingIt_WithSudo_AndSaves()
     {
