@@ -77,6 +77,10 @@ internal sealed class CommandChannel(IReadOnlyList<string> argv, TimeSpan timeou
             {
                 // the hook does not read its stdin (or exited already): its exit code decides
             }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // out of time while writing: the wait below says so
+            }
 
             try
             {
@@ -88,8 +92,18 @@ internal sealed class CommandChannel(IReadOnlyList<string> argv, TimeSpan timeou
                 return $"{argv[0]} did not finish within {timeout.TotalSeconds:0.#} s";
             }
 
-            await stdout.ConfigureAwait(false);
-            string err = (await stderr.ConfigureAwait(false)).Trim();
+            string err = string.Empty;
+            try
+            {
+                await stdout.ConfigureAwait(false);
+                err = (await stderr.ConfigureAwait(false)).Trim();
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // It exited, but its output was still open when the time ran out (a loaded machine,
+                // or a child of the hook holding the pipe): its exit code decides, as always.
+            }
+
             return process.ExitCode == 0 ? null : $"{argv[0]} exited with {process.ExitCode}{(err.Length > 0 ? ": " + err[..Math.Min(err.Length, 200)] : string.Empty)}";
         }
         catch (System.ComponentModel.Win32Exception ex)

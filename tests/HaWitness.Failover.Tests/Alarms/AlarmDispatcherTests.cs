@@ -105,6 +105,18 @@ public sealed class AlarmDispatcherTests
     }
 
     [Fact]
+    public async Task CommandHook_ThatExitsButLeavesItsOutputOpen_IsJudgedByItsExitCode_NotThrown()
+    {
+        // The hook exits 0 at once, but a child it left behind holds stdout open for 3 s, past the
+        // 1 s timeout: the delivery is judged by the exit code; no exception escapes the channel.
+        var channel = new CommandChannel(["/bin/sh", "-c", "sleep 3 & exit 0"], TimeSpan.FromSeconds(1));
+
+        string? error = await channel.DeliverAsync(new AlarmPayload("HostFailed", "host:a", "x", HostFailed.Time, "w"), CancellationToken.None);
+
+        Assert.Null(error);
+    }
+
+    [Fact]
     public async Task CommandHook_ANonZeroExitIsAFailure()
     {
         var channel = new CommandChannel(["/usr/bin/false"], TimeSpan.FromSeconds(10));
