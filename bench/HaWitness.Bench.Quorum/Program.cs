@@ -16,6 +16,7 @@ string root = Path.Combine(Path.GetTempPath(), "hawitness-bench-" + Guid.NewGuid
 Directory.CreateDirectory(root);
 using var ca = ClusterCa.LoadOrCreate(root);
 var nodes = new List<RaftNode>();
+var identities = new Dictionary<RaftNode, string>();
 try
 {
     var w = await Start("w", true);
@@ -27,7 +28,7 @@ try
     for (int i = 0; i < agents; i++)
     {
         var a = await Start("a" + i, false);
-        if (!await w.AddMemberAsync((IPEndPoint)a.LocalEndPoint, CancellationToken.None))
+        if (!await w.AddMemberAsync((IPEndPoint)a.LocalEndPoint, identities[a], CancellationToken.None))
         {
             throw new InvalidOperationException("could not add agent " + i);
         }
@@ -74,7 +75,7 @@ async Task<RaftNode> Start(string name, bool appliance)
     string dir = Path.Combine(root, name);
     Directory.CreateDirectory(dir);
     using var identity = MemberIdentity.LoadOrCreate(dir);
-    using var cert = ca.Issue(identity.CreateSigningRequestPem(name), name, ep.Address);
+    using var cert = ca.Issue(identity.CreateSigningRequestPem(name), name, ep, appliance ? MemberRole.Appliance : MemberRole.Host);
     identity.SaveCertificates(cert.ExportCertificatePem(), ca.CertificatePem);
     var node = await RaftNode.StartAsync(new RaftNodeOptions
     {
@@ -86,5 +87,6 @@ async Task<RaftNode> Start(string name, bool appliance)
         ClusterCa = identity.ClusterCa(),
     }, NullLoggerFactory.Instance, null, CancellationToken.None);
     nodes.Add(node);
+    identities[node] = Pem.Identity(cert);
     return node;
 }

@@ -25,7 +25,7 @@ internal static class ClusterServices
         string identityDir = dataDir.File("raft-identity");
         Directory.CreateDirectory(identityDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         using var identity = MemberIdentity.LoadOrCreate(identityDir);
-        using (var own = ca.Issue(identity.CreateSigningRequestPem("appliance"), "appliance", endPoint.Address))
+        using (var own = ca.Issue(identity.CreateSigningRequestPem("appliance"), "appliance", endPoint, MemberRole.Appliance))
         {
             identity.SaveCertificates(own.ExportCertificatePem(), ca.CertificatePem);
         }
@@ -68,7 +68,7 @@ internal static class ClusterServices
         services.AddSingleton(sp => new JoinService(
             sp.GetRequiredService<JoinToken>(), sp.GetRequiredService<MemberKeys>(), ca, node, node,
             sp.GetRequiredService<JournalStore>(), options.Lease, options.Raft, () => node.IsLeader,
-            sp.GetRequiredService<ILogger<JoinService>>(), sp.GetService<HaWitness.Core.Fencing.IStorageFencer>()));
+            sp.GetRequiredService<ILogger<JoinService>>(), sp.GetService<HaWitness.Core.Fencing.IStorageFencer>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new HeartbeatService(
             sp.GetRequiredService<MemberKeys>(), node, sp.GetRequiredService<HostLeaseTracker>(), () => node.IsLeader,
             () => (node.Term, node.Leader?.ToString() ?? string.Empty, node.AppliedIndex)));

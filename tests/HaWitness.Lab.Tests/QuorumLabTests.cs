@@ -84,7 +84,7 @@ public sealed class QuorumLabTests : IAsyncLifetime
         using var rogueCa = HaWitness.Cluster.Security.ClusterCa.LoadOrCreate(dir);
         using var identity = HaWitness.Cluster.Security.MemberIdentity.LoadOrCreate(dir);
         var ep = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, ClusterLab.FreePort());
-        using (var cert = rogueCa.Issue(identity.CreateSigningRequestPem("rogue"), "rogue", ep.Address))
+        using (var cert = rogueCa.Issue(identity.CreateSigningRequestPem("rogue"), "rogue", ep, HaWitness.Cluster.Security.MemberRole.Host))
         {
             identity.SaveCertificates(cert.ExportCertificatePem(), rogueCa.CertificatePem);
         }
@@ -104,7 +104,7 @@ public sealed class QuorumLabTests : IAsyncLifetime
             await Task.Delay(20);
         }
 
-        Assert.False(await rogue.AddMemberAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _lab.RaftPort), CancellationToken.None));
+        Assert.False(await rogue.AddMemberAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _lab.RaftPort), "any", CancellationToken.None));
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (!JournalReader.Decisions(_lab.ApplianceData).Any(d => d.Kind == "MemberRefused"))
         {

@@ -27,14 +27,23 @@ public sealed partial class JoinService
     private readonly string _applianceRaft;
     private readonly Func<bool> _isLeader;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, (JoinRequest Request, string Identity)> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PendingJoin> _pending = new(StringComparer.Ordinal);
+    private readonly Lock _pendingLock = new();
     private readonly IStorageFencer? _fencer;
+    private readonly TimeProvider _time;
+
+    /// <summary>How long a join waits for its admit before another key may claim the name (monotonic).</summary>
+    public static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(2);
+
+    /// <summary>At most this many joins wait for their admit at once (each holds a request and a certificate's identity).</summary>
+    public const int MaxPending = 256;
 
     /// <summary>Creates the service.</summary>
     public JoinService(JoinToken token, MemberKeys keys, ClusterCa ca, ICommandLog log, IMembership membership, JournalStore journal,
-        LeaseOptions lease, string applianceRaft, Func<bool> isLeader, ILogger<JoinService> logger, IStorageFencer? fencer = null)
+        LeaseOptions lease, string applianceRaft, Func<bool> isLeader, ILogger<JoinService> logger, IStorageFencer? fencer = null, TimeProvider? time = null)
     {
         _fencer = fencer;
+        _time = time ?? TimeProvider.System;
         _token = token;
         _keys = keys;
         _ca = ca;
@@ -89,17 +98,33 @@ public sealed partial class JoinService
 
         if (view.Hosts.TryGetValue(request.Name, out var existing) && existing.Phase != HostPhase.Removed && existing.Identity != issued.Identity)
         {
-            Refuse(who, remote, $"host name taken by another identity ({existing.Identity[..12]})");
+            Refuse(who, remote, $"host name taken by another identity ({existing.Identity[..Math.Min(12, existing.Identity.Length)]})");
             return ApiResult<JoinResponse>.Fail(409, "name_taken", $"host name {request.Name} is registered to another machine (another key); remove that host first or choose another name");
         }
 
-        if (view.Hosts.Values.FirstOrDefault(h => h.Phase != HostPhase.Removed && h.Name != request.Name && h.RaftEndpoint == request.RaftEndpoint) is { } clash)
+        if (FindConflict(request, issued.Identity, view) is { } conflict)
         {
-            Refuse(who, remote, $"Raft endpoint {request.RaftEndpoint} belongs to {clash.Name}");
-            return ApiResult<JoinResponse>.Fail(409, "endpoint_taken", $"raftEndpoint {request.RaftEndpoint} belongs to host {clash.Name}");
+            Refuse(who, remote, conflict.Reason);
+            return ApiResult<JoinResponse>.Fail(409, conflict.Error, conflict.Message);
         }
 
-        _pending[request.Name] = (request, issued.Identity);
+        lock (_pendingLock)
+        {
+            // Checked again under the lock: two joins racing for one name, endpoint or initiator.
+            if (PendingConflict(request, issued.Identity) is { } raced)
+            {
+                Refuse(who, remote, raced.Reason);
+                return ApiResult<JoinResponse>.Fail(409, raced.Error, raced.Message);
+            }
+
+            if (_pending.Count >= MaxPending && !_pending.ContainsKey(request.Name))
+            {
+                return ApiResult<JoinResponse>.Fail(503, "busy", $"{MaxPending} joins are waiting for their admit; retry later");
+            }
+
+            _pending[request.Name] = new PendingJoin(request, issued.Identity, _time.GetTimestamp());
+        }
+
         string caPem = _ca.CertificatePem;
         string token = _token.GetOrCreate();
         var o = _lease;
@@ -117,9 +142,9 @@ public sealed partial class JoinService
     public async Task<ApiResult<AdmitResponse>> AdmitAsync(AdmitRequest request, string? memberKey, string remote, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Name is null || !_pending.TryGetValue(request.Name, out var pending))
+        if (request.Name is null || !_pending.TryGetValue(request.Name, out var pending) || Expired(pending))
         {
-            return ApiResult<AdmitResponse>.Fail(409, "join_first", "no pending join for this name: call POST /api/v1/agents/join first");
+            return ApiResult<AdmitResponse>.Fail(409, "join_first", "no pending join for this name (or it expired): call POST /api/v1/agents/join first");
         }
 
         if (!_keys.Verify(request.Name, pending.Identity, memberKey))
@@ -134,23 +159,45 @@ public sealed partial class JoinService
             return ApiResult<AdmitResponse>.Fail(409, "generation_mismatch", "the generation differs from the join's: join again");
         }
 
+        var raft = IPEndPoint.Parse(join.RaftEndpoint);
+        if (FindConflict(join, pending.Identity, _log.View) is { } conflict)
+        {
+            // The state changed since the join (another host registered the endpoint or the initiator).
+            _pending.TryRemove(new KeyValuePair<string, PendingJoin>(join.Name, pending));
+            Refuse(join.Name, remote, conflict.Reason);
+            return ApiResult<AdmitResponse>.Fail(409, conflict.Error, conflict.Message);
+        }
+
+        if (_log.View.Hosts.Values.FirstOrDefault(h => h.Name != join.Name && h.Phase != HostPhase.Removed && !h.Voter && h.Generation != h.FailedGeneration) is { } probation)
+        {
+            // One unproven member at a time: a member that never shows up counts in Raft's majority
+            // until it is dropped, so several at once could stall every commit.
+            return ApiResult<AdmitResponse>.Fail(503, "admission_busy", $"host {probation.Name} was admitted and is not heard yet; retry in a few seconds");
+        }
+
         try
         {
-            if (!await _membership.AddMemberAsync(IPEndPoint.Parse(join.RaftEndpoint), cancellationToken).ConfigureAwait(false))
+            if (!await _membership.AddMemberAsync(raft, pending.Identity, cancellationToken).ConfigureAwait(false))
             {
                 return ApiResult<AdmitResponse>.Fail(502, "raft_unreachable",
-                    $"could not add the Raft member {join.RaftEndpoint}: unreachable, or its mutual TLS was refused");
+                    $"could not add the Raft member {join.RaftEndpoint}: unreachable, or it did not present the certificate issued to {join.Name}");
             }
 
             var commit = await _log.ProposeAsync(new RegisterHost(join.Name, join.RaftEndpoint, join.ProbeEndpoint, join.InitiatorIqn,
-                join.Hypervisor, join.Cpus, join.MemoryMb, join.Generation, pending.Identity, join.PowerOffBoundMs), cancellationToken).ConfigureAwait(false);
+                join.Hypervisor, join.Cpus, join.MemoryMb, join.Generation, pending.Identity, join.PowerOffBoundMs, Probation: true), cancellationToken).ConfigureAwait(false);
             if (!commit.Result.Applied)
             {
                 Refuse(join.Name, remote, "registration rejected: " + commit.Result.Reason);
+                if (!_log.View.Hosts.Values.Any(h => h.Phase != HostPhase.Removed && h.RaftEndpoint == join.RaftEndpoint))
+                {
+                    // Nobody is registered there: the member added for this admit goes again.
+                    await _membership.RemoveMemberAsync(raft, cancellationToken).ConfigureAwait(false);
+                }
+
                 return ApiResult<AdmitResponse>.Fail(409, "rejected", commit.Result.Reason ?? "rejected");
             }
 
-            _pending.TryRemove(request.Name, out _);
+            _pending.TryRemove(new KeyValuePair<string, PendingJoin>(request.Name, pending));
             var host = _log.View.Hosts[join.Name];
             if (request.SelfFence is { } fenced)
             {
@@ -196,12 +243,109 @@ public sealed partial class JoinService
         {
             return ApiResult<AdmitResponse>.Fail(503, "not_leader", "this appliance lost leadership; retry later");
         }
+        finally
+        {
+            _membership.EndAdmission(raft);
+        }
     }
+
+    /// <summary>
+    /// What a join may not claim: the appliance's own Raft endpoint or any Raft member's that is not
+    /// this host's registered one; an endpoint or an initiator held by another host that is not
+    /// removed (claiming another's initiator would un-fence or fence that host's disks); a second
+    /// name for one key; a name, endpoint or initiator another key's join is waiting to admit.
+    /// </summary>
+    private Conflict? FindConflict(JoinRequest request, string identity, ClusterView view)
+    {
+        var raft = IPEndPoint.Parse(request.RaftEndpoint);
+        var probe = IPEndPoint.Parse(request.ProbeEndpoint);
+        if (_membership.IsOwnEndPoint(raft) || _membership.IsOwnEndPoint(probe))
+        {
+            return new("endpoint_taken", $"raftEndpoint/probeEndpoint {raft}/{probe} is the appliance's own Raft endpoint",
+                $"{raft} is the appliance's own Raft endpoint");
+        }
+
+        view.Hosts.TryGetValue(request.Name, out var self);
+        foreach (var h in view.Hosts.Values)
+        {
+            if (h.Phase == HostPhase.Removed || h.Name == request.Name)
+            {
+                continue;
+            }
+
+            if (SameEndPoint(h.RaftEndpoint, raft) || SameEndPoint(h.ProbeEndpoint, raft) || SameEndPoint(h.RaftEndpoint, probe) || SameEndPoint(h.ProbeEndpoint, probe))
+            {
+                return new("endpoint_taken", $"Raft endpoint {raft} or probe endpoint {probe} belongs to {h.Name}", $"raftEndpoint {raft} or probeEndpoint {probe} belongs to host {h.Name}");
+            }
+
+            if (string.Equals(h.InitiatorIqn, request.InitiatorIqn, StringComparison.Ordinal))
+            {
+                return new("initiator_taken", $"initiator {request.InitiatorIqn} belongs to {h.Name}", $"initiatorIqn {request.InitiatorIqn} belongs to host {h.Name}");
+            }
+
+            if (string.Equals(h.Identity, identity, StringComparison.Ordinal))
+            {
+                return new("identity_taken", $"this key already holds host {h.Name}", $"this agent's key already holds host {h.Name}: one key, one name");
+            }
+        }
+
+        if (_membership.IsMember(raft) && !(self is { Phase: not HostPhase.Removed } && SameEndPoint(self.RaftEndpoint, raft)))
+        {
+            return new("endpoint_taken", $"Raft endpoint {raft} is used by a Raft member that is not {request.Name}", $"raftEndpoint {raft} is used by another Raft member");
+        }
+
+        return null;
+    }
+
+    /// <summary>Conflicts with joins of other keys still waiting for their admit (call under the lock).</summary>
+    private Conflict? PendingConflict(JoinRequest request, string identity)
+    {
+        var raft = IPEndPoint.Parse(request.RaftEndpoint);
+        foreach (var (name, p) in _pending)
+        {
+            if (Expired(p))
+            {
+                _pending.TryRemove(new KeyValuePair<string, PendingJoin>(name, p));
+                continue;
+            }
+
+            if (string.Equals(p.Identity, identity, StringComparison.Ordinal))
+            {
+                if (name != request.Name)
+                {
+                    return new("identity_taken", $"this key is already joining as {name}", $"this agent's key is already joining as {name}: one key, one name");
+                }
+
+                continue; // the same machine joining again: its new join replaces the old one
+            }
+
+            if (name == request.Name)
+            {
+                return new("join_pending", $"another key is joining as {name}", $"another machine is joining as {name}; its join expires in at most {(long)PendingLifetime.TotalSeconds} s");
+            }
+
+            if (SameEndPoint(p.Request.RaftEndpoint, raft) || string.Equals(p.Request.InitiatorIqn, request.InitiatorIqn, StringComparison.Ordinal))
+            {
+                return new("join_pending", $"{name} is joining with the same Raft endpoint or initiator", $"another machine ({name}) is joining with raftEndpoint {raft} or initiatorIqn {request.InitiatorIqn}");
+            }
+        }
+
+        return null;
+    }
+
+    private bool Expired(PendingJoin p) => _time.GetElapsedTime(p.Since) > PendingLifetime;
+
+    private static bool SameEndPoint(string registered, IPEndPoint endPoint) =>
+        IPEndPoint.TryParse(registered, out var ep) && ep.Equals(endPoint);
+
+    private sealed record PendingJoin(JoinRequest Request, string Identity, long Since);
+
+    private sealed record Conflict(string Error, string Reason, string Message);
 
     private X509Result IssueCertificate(JoinRequest request)
     {
         var ep = IPEndPoint.Parse(request.RaftEndpoint);
-        using var cert = _ca.Issue(request.CsrPem, request.Name, ep.Address);
+        using var cert = _ca.Issue(request.CsrPem, request.Name, ep, MemberRole.Host);
         return new X509Result(cert.ExportCertificatePem(), Pem.Identity(cert));
     }
 

@@ -24,6 +24,7 @@ public sealed partial class LeaderDuties
     private readonly ILogger _logger;
     private readonly HashSet<string> _suspected = new(StringComparer.Ordinal);
     private readonly VmPolicy _policy;
+    private readonly Dictionary<(string Host, string Generation), long> _probationSince = [];
     private bool _quorumLost;
 
     /// <summary>Creates the duties.</summary>
@@ -59,6 +60,7 @@ public sealed partial class LeaderDuties
             _suspected.Clear();
         }
 
+        _probationSince.Clear();
         _quorumLost = false;
     }
 
@@ -84,6 +86,13 @@ public sealed partial class LeaderDuties
         foreach (var host in view.Hosts.Values)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (host.Phase != HostPhase.Removed && !host.Voter && host.Generation != host.FailedGeneration)
+            {
+                // Not a voter (yet): it becomes one when heard; a new one never heard is dropped.
+                await ProveMemberAsync(host, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             if (host.Phase == HostPhase.Active && !host.Maintenance)
             {
                 await WatchActiveHostAsync(host, quorum, cancellationToken).ConfigureAwait(false);
@@ -211,6 +220,91 @@ public sealed partial class LeaderDuties
         }
     }
 
+    /// <summary>How long an admitted member has to be heard before it is dropped.</summary>
+    public TimeSpan Probation => TimeSpan.FromMilliseconds(Math.Max(3000, LeaseMath.FailedAfter(_lease).TotalMilliseconds));
+
+    /// <summary>
+    /// A member votes only once it is heard: heartbeats of its current generation arriving, and its
+    /// own registration applied (Raft caught up). One admitted but never heard within
+    /// <see cref="Probation"/> is dropped from Raft, so joins that never show up cannot hold the
+    /// majority hostage.
+    /// </summary>
+    private async Task ProveMemberAsync(HostEntry host, CancellationToken cancellationToken)
+    {
+        if (!IPEndPoint.TryParse(host.RaftEndpoint, out var ep) || _membership.IsOwnEndPoint(ep))
+        {
+            return;
+        }
+
+        var report = _tracker.LastReport(host.Name);
+        bool heard = report is not null && report.Generation == host.Generation && report.AppliedIndex >= host.RegisteredAtIndex
+            && _time.GetUtcNow() - report.ReceivedAt < TimeSpan.FromMilliseconds(_lease.SuspectAfterMs);
+        var key = (host.Name, host.Generation);
+        if (heard)
+        {
+            if (!_membership.IsMember(ep) && !await _membership.AddMemberAsync(ep, host.Identity, cancellationToken).ConfigureAwait(false))
+            {
+                return; // not caught up yet: next tick
+            }
+
+            var commit = await _log.ProposeAsync(new SetHostVoter(host.Name, true), cancellationToken).ConfigureAwait(false);
+            _probationSince.Remove(key);
+            if (commit.Result.Applied)
+            {
+                _journal.Append(new NewDecision("VoterAdded", Subjects.Host(host.Name), Outcome.Succeeded, new JsonObject
+                {
+                    ["summary"] = $"{host.Name} is a voter: heard (generation {host.Generation}) and caught up to index {report!.AppliedIndex}",
+                    ["generation"] = host.Generation,
+                    ["appliedIndex"] = report.AppliedIndex,
+                    ["registeredAtIndex"] = host.RegisteredAtIndex,
+                    ["index"] = commit.Index,
+                }));
+                LogVoterAdded(_logger, host.Name);
+            }
+
+            return;
+        }
+
+        if (!host.Probation)
+        {
+            return;
+        }
+
+        long now = _time.GetTimestamp();
+        if (!_probationSince.TryGetValue(key, out long since))
+        {
+            _probationSince[key] = now;
+            return;
+        }
+
+        if (_time.GetElapsedTime(since, now) < Probation)
+        {
+            return;
+        }
+
+        if (_membership.IsMember(ep) && !await _membership.RemoveMemberAsync(ep, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var dropped = await _log.ProposeAsync(new EndProbation(host.Name, host.Generation), cancellationToken).ConfigureAwait(false);
+        _probationSince.Remove(key);
+        if (dropped.Result.Applied)
+        {
+            var after = _log.View.Hosts.GetValueOrDefault(host.Name);
+            _journal.Append(new NewDecision("MemberDropped", Subjects.Host(host.Name), Outcome.Succeeded, new JsonObject
+            {
+                ["summary"] = $"{host.Name} was admitted but not heard within {(long)Probation.TotalMilliseconds} ms: its Raft member {host.RaftEndpoint} was dropped" +
+                    (after?.Phase == HostPhase.Removed ? " and its registration removed (it may join again)" : "; it stays a non-voter"),
+                ["raftEndpoint"] = host.RaftEndpoint,
+                ["generation"] = host.Generation,
+                ["probationMs"] = (long)Probation.TotalMilliseconds,
+                ["index"] = dropped.Index,
+            }));
+            LogMemberDropped(_logger, host.Name, host.RaftEndpoint);
+        }
+    }
+
     /// <summary>
     /// Dynamic quorum: a failed host leaves the voter set once it is surely off (fenced, or its
     /// lease-safety time passed), so sequential failures leave the witness plus one host able to decide.
@@ -218,7 +312,7 @@ public sealed partial class LeaderDuties
     private async Task ShrinkVotersAsync(HostEntry host, CancellationToken cancellationToken)
     {
         bool off = host.Fenced || _tracker.SafeToActAt(host.Name) is { } at && _time.GetUtcNow() >= at;
-        if (!off || !IPEndPoint.TryParse(host.RaftEndpoint, out var ep))
+        if (!off || !IPEndPoint.TryParse(host.RaftEndpoint, out var ep) || _membership.IsOwnEndPoint(ep))
         {
             return;
         }
@@ -246,6 +340,12 @@ public sealed partial class LeaderDuties
 
     [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "Host {Name} left the voter set (dynamic quorum)")]
     private static partial void LogVoterRemoved(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 2204, Level = LogLevel.Information, Message = "Host {Name} is a voter (heard and caught up)")]
+    private static partial void LogVoterAdded(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Host {Name} was never heard after its admission: Raft member {EndPoint} dropped")]
+    private static partial void LogMemberDropped(ILogger logger, string name, string endPoint);
 
     [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Heartbeat quorum {Has}: hears {Heard} of {Voters} voters")]
     private static partial void LogQuorum(ILogger logger, bool has, int heard, int voters);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -22,11 +23,14 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
     private readonly WriteAheadLog _wal;
     private readonly EndPointConfigStorage _storage;
     private readonly SemaphoreSlim _membership = new(1, 1);
+    private readonly ConcurrentDictionary<IPEndPoint, string> _admitting;
     private readonly ILogger _logger;
     private bool _stopped;
 
-    private RaftNode(RaftCluster cluster, ClusterStateMachine machine, WriteAheadLog wal, EndPointConfigStorage storage, PeerValidator validator, ILogger logger)
+    private RaftNode(RaftCluster cluster, ClusterStateMachine machine, WriteAheadLog wal, EndPointConfigStorage storage, PeerValidator validator,
+        ConcurrentDictionary<IPEndPoint, string> admitting, ILogger logger)
     {
+        _admitting = admitting;
         _cluster = cluster;
         _machine = machine;
         _wal = wal;
@@ -88,7 +92,8 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
         await machine.RestoreAsync(cancellationToken).ConfigureAwait(false); // must precede the WAL
         var wal = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(options.Directory, "wal") }, machine);
         var storage = new EndPointConfigStorage(Path.Combine(options.Directory, "members.bin"));
-        var validator = new PeerValidator(options.ClusterCa, id => state.View.RevokedIdentities.Contains(id));
+        var admitting = new ConcurrentDictionary<IPEndPoint, string>();
+        var validator = new PeerValidator(options.ClusterCa, id => state.View.RevokedIdentities.Contains(id), ep => IdentityAt(ep, admitting, state.View));
         var config = new RaftCluster.TcpConfiguration(options.EndPoint)
         {
             ConfigurationStorage = storage,
@@ -103,7 +108,7 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
             WarmupRounds = 5,
         };
         var cluster = new RaftCluster(config) { AuditTrail = wal };
-        var node = new RaftNode(cluster, machine, wal, storage, validator, logger);
+        var node = new RaftNode(cluster, machine, wal, storage, validator, admitting, logger);
         await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
         LogStarted(logger, options.EndPoint.ToString(), options.LeaderEligible ? "leader-eligible" : "standby");
         return node;
@@ -137,9 +142,22 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
         return await proposal.Done.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Adds a member (leader only, one change at a time). False if it is already a member or could not be caught up.</summary>
-    public async Task<bool> AddMemberAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds a member (leader only, one change at a time): only the holder of the certificate with
+    /// <paramref name="identity"/> may answer at <paramref name="endPoint"/>, now and until the
+    /// registration that binds them is committed (<see cref="EndAdmission"/>). False if it could not
+    /// be reached and caught up; true if it is (already) a member.
+    /// </summary>
+    public async Task<bool> AddMemberAsync(IPEndPoint endPoint, string identity, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        if (Equals(endPoint, _cluster.LocalMemberAddress))
+        {
+            LogOwnMember(_logger, "add", endPoint.ToString());
+            return false;
+        }
+
+        _admitting[endPoint] = identity;
         await _membership.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -162,9 +180,29 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
         }
     }
 
-    /// <summary>Removes a member (leader only, one change at a time). True if it is no longer a member.</summary>
+    /// <inheritdoc />
+    public void EndAdmission(IPEndPoint endPoint) => _admitting.TryRemove(endPoint, out _);
+
+    /// <inheritdoc />
+    public bool IsMember(IPEndPoint endPoint) => _cluster.Members.Any(m => Equals(m.EndPoint, endPoint));
+
+    /// <inheritdoc />
+    public bool IsOwnEndPoint(IPEndPoint endPoint) => Equals(endPoint, _cluster.LocalMemberAddress);
+
+    /// <summary>
+    /// Removes a member (leader only, one change at a time). True if it is no longer a member.
+    /// Never this node itself: a leader that removed itself would leave the group without a leader
+    /// for good (nobody else may lead), so that request is refused whoever makes it.
+    /// </summary>
     public async Task<bool> RemoveMemberAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        if (IsOwnEndPoint(endPoint))
+        {
+            LogOwnMember(_logger, "remove", endPoint.ToString());
+            return false;
+        }
+
         await _membership.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -218,6 +256,28 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Raft member {EndPoint} started ({Role})")]
     private static partial void LogStarted(ILogger logger, string endPoint, string role);
 
+    /// <summary>The identity bound to a host's Raft endpoint: one being admitted, else the registered host's.</summary>
+    private static string? IdentityAt(IPEndPoint endPoint, ConcurrentDictionary<IPEndPoint, string> admitting, ClusterView view)
+    {
+        if (admitting.TryGetValue(endPoint, out var identity))
+        {
+            return identity;
+        }
+
+        foreach (var h in view.Hosts.Values)
+        {
+            if (h.Phase != HostPhase.Removed && IPEndPoint.TryParse(h.RaftEndpoint, out var ep) && Equals(ep, endPoint))
+            {
+                return h.Identity;
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Refused to {Change} this node's own Raft member {EndPoint}")]
+    private static partial void LogOwnMember(ILogger logger, string change, string endPoint);
+
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Raft membership {Change} {EndPoint}: {Done}")]
     private static partial void LogMembership(ILogger logger, string change, string endPoint, bool done);
 
@@ -235,7 +295,7 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
             {
                 ServerCertificate = own,
                 ClientCertificateRequired = true,
-                RemoteCertificateValidationCallback = validator.Validate,
+                RemoteCertificateValidationCallback = validator.ValidateRaftInbound,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 EnabledSslProtocols = SslProtocols.Tls13,
             };
@@ -246,7 +306,7 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
             TargetHost = "hawitness",
             ClientCertificates = [_own],
             LocalCertificateSelectionCallback = (_, _, _, _, _) => _own,
-            RemoteCertificateValidationCallback = _validator.Validate,
+            RemoteCertificateValidationCallback = _validator.RaftOutboundFor(serverAddress),
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             EnabledSslProtocols = SslProtocols.Tls13,
         };

@@ -44,11 +44,13 @@ public sealed class ClusterCa : IDisposable
 
     /// <summary>
     /// Signs a member's certificate signing request (PEM). The request's own signature is verified
-    /// (the member proves it holds the key). The certificate names the member and its Raft address.
+    /// (the member proves it holds the key). The certificate names the member, its Raft address and
+    /// its role (<see cref="MemberBinding"/>): a host's certificate makes it a standby member only.
     /// </summary>
     /// <exception cref="CryptographicException">The request is malformed or its signature is wrong.</exception>
-    public X509Certificate2 Issue(string csrPem, string memberName, IPAddress address)
+    public X509Certificate2 Issue(string csrPem, string memberName, IPEndPoint raftEndPoint, MemberRole role)
     {
+        ArgumentNullException.ThrowIfNull(raftEndPoint);
         var req = CertificateRequest.LoadSigningRequestPem(csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
         // Replace whatever the requester asked for with what we grant.
         var granted = new CertificateRequest(new X500DistinguishedName($"CN={memberName}"), req.PublicKey, HashAlgorithmName.SHA256);
@@ -58,8 +60,9 @@ public sealed class ClusterCa : IDisposable
             [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName(memberName);
-        san.AddIpAddress(address);
+        san.AddIpAddress(raftEndPoint.Address);
         granted.CertificateExtensions.Add(san.Build());
+        granted.CertificateExtensions.Add(new MemberBinding(role, memberName, raftEndPoint).ToExtension());
         byte[] serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
         return granted.Create(_ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10), serial);

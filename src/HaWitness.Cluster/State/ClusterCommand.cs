@@ -12,6 +12,7 @@ namespace HaWitness.Cluster.State;
 [JsonDerivedType(typeof(HostFailed), nameof(HostFailed))]
 [JsonDerivedType(typeof(HostFenced), nameof(HostFenced))]
 [JsonDerivedType(typeof(SetHostVoter), nameof(SetHostVoter))]
+[JsonDerivedType(typeof(EndProbation), nameof(EndProbation))]
 [JsonDerivedType(typeof(ReadmitHost), nameof(ReadmitHost))]
 [JsonDerivedType(typeof(SetMaintenance), nameof(SetMaintenance))]
 [JsonDerivedType(typeof(RemoveHost), nameof(RemoveHost))]

@@ -3,6 +3,8 @@ namespace HaWitness.Cluster.State;
 /// <summary>
 /// A host (re-)registers: a new one is added as an active voter; a known one (same identity) gets
 /// its new generation and facts. A failed or fenced host stays so until <see cref="ReadmitHost"/>.
+/// With <paramref name="Probation"/> (every join since members must be heard to vote), a host that
+/// is not a voter now is registered on probation: it becomes a voter when the leader hears it.
 /// </summary>
 public sealed record RegisterHost(
     string Name,
@@ -14,13 +16,24 @@ public sealed record RegisterHost(
     long MemoryMb,
     string Generation,
     string Identity,
-    int PowerOffBoundMs) : ClusterCommand
+    int PowerOffBoundMs,
+    bool Probation = false) : ClusterCommand
 {
     internal override ApplyResult Apply(MutableState state, long index)
     {
         if (state.RevokedIdentities.Contains(Identity))
         {
             return ApplyResult.Reject($"identity of {Name} is revoked");
+        }
+
+        if (state.Hosts.Values.FirstOrDefault(h => h.Phase != HostPhase.Removed && h.Name != Name && h.InitiatorIqn == InitiatorIqn) is { } holder)
+        {
+            return ApplyResult.Reject($"initiator {InitiatorIqn} belongs to host {holder.Name}");
+        }
+
+        if (state.Hosts.Values.FirstOrDefault(h => h.Phase != HostPhase.Removed && h.Name != Name && h.RaftEndpoint == RaftEndpoint) is { } other)
+        {
+            return ApplyResult.Reject($"Raft endpoint {RaftEndpoint} belongs to host {other.Name}");
         }
 
         if (state.TryHost(Name, out var old))
@@ -42,15 +55,11 @@ public sealed record RegisterHost(
                 Identity = Identity,
                 PowerOffBoundMs = PowerOffBoundMs,
                 Phase = old.Phase == HostPhase.Removed ? HostPhase.Active : old.Phase,
-                Voter = true,
+                Voter = !Probation || (old.Voter && old.Phase != HostPhase.Removed),
+                Probation = Probation && !(old.Voter && old.Phase != HostPhase.Removed),
                 RegisteredAtIndex = index,
             };
             return ApplyResult.Ok;
-        }
-
-        if (state.Hosts.Values.Any(h => h.Phase != HostPhase.Removed && h.RaftEndpoint == RaftEndpoint))
-        {
-            return ApplyResult.Reject($"Raft endpoint {RaftEndpoint} belongs to another host");
         }
 
         state.Hosts[Name] = new HostEntry
@@ -65,6 +74,8 @@ public sealed record RegisterHost(
             Generation = Generation,
             Identity = Identity,
             PowerOffBoundMs = PowerOffBoundMs,
+            Voter = !Probation,
+            Probation = Probation,
             RegisteredAtIndex = index,
         };
         return ApplyResult.Ok;
@@ -134,7 +145,7 @@ public sealed record SetHostVoter(string Name, bool Voter) : ClusterCommand
             return ApplyResult.Reject($"no host {Name}");
         }
 
-        state.Hosts[Name] = h with { Voter = Voter };
+        state.Hosts[Name] = h with { Voter = Voter, Probation = false };
         return ApplyResult.Ok;
     }
 
@@ -143,6 +154,31 @@ public sealed record SetHostVoter(string Name, bool Voter) : ClusterCommand
 
     /// <inheritdoc />
     public override string Describe() => Voter ? $"host {Name} is a voter again" : $"host {Name} leaves the voter set";
+}
+
+/// <summary>
+/// A host admitted on probation was never heard: its Raft member was dropped. A new host that owns
+/// nothing is unregistered (its key is not revoked: it may join again); any other stays a non-voter.
+/// </summary>
+public sealed record EndProbation(string Name, string Generation) : ClusterCommand
+{
+    internal override ApplyResult Apply(MutableState state, long index)
+    {
+        if (!state.TryHost(Name, out var h) || !h.Probation || !string.Equals(h.Generation, Generation, StringComparison.Ordinal))
+        {
+            return ApplyResult.Reject($"host {Name} (generation {Generation}) is not on probation");
+        }
+
+        bool unregister = h.Phase == HostPhase.Active && h.FailedGeneration is null && !state.Vms.Values.Any(v => v.Host == Name);
+        state.Hosts[Name] = h with { Probation = false, Voter = false, Phase = unregister ? HostPhase.Removed : h.Phase };
+        return ApplyResult.Ok;
+    }
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([Name], []);
+
+    /// <inheritdoc />
+    public override string Describe() => $"host {Name} (generation {Generation}) was never heard after its admission: dropped";
 }
 
 /// <summary>

@@ -45,6 +45,12 @@ public sealed record HostEntry
     /// <summary>Whether the host is in the Raft voter set.</summary>
     public bool Voter { get; init; } = true;
 
+    /// <summary>
+    /// Admitted but not heard yet: a member counts as a voter only once its heartbeats arrive and it
+    /// has applied its own registration; one never heard is dropped (<see cref="EndProbation"/>).
+    /// </summary>
+    public bool Probation { get; init; }
+
     /// <summary>Log index of the <c>HostFailed</c> command, when failed.</summary>
     public long FailedAtIndex { get; init; }
 

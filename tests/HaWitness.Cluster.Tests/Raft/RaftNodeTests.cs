@@ -14,6 +14,7 @@ public sealed class RaftNodeTests : IAsyncLifetime
     private readonly TempDir _dir = new();
     private readonly List<RaftNode> _nodes = [];
     private readonly ClusterCa _ca;
+    private readonly Dictionary<RaftNode, string> _identities = [];
 
     public RaftNodeTests() => _ca = ClusterCa.LoadOrCreate(_dir.Path);
 
@@ -37,24 +38,25 @@ public sealed class RaftNodeTests : IAsyncLifetime
         return (IPEndPoint)l.LocalEndpoint;
     }
 
-    private async Task<RaftNode> Start(string name, bool appliance, ClusterCa? signer = null, IPEndPoint? ep = null)
+    private async Task<RaftNode> Start(string name, bool appliance, ClusterCa? signer = null, IPEndPoint? ep = null, MemberRole? role = null, bool? leaderEligible = null)
     {
         ep ??= FreeEndPoint();
         string dir = _dir.File(name);
         Directory.CreateDirectory(dir);
         using var identity = MemberIdentity.LoadOrCreate(dir);
-        using var issued = (signer ?? _ca).Issue(identity.CreateSigningRequestPem(name), name, ep.Address);
+        using var issued = (signer ?? _ca).Issue(identity.CreateSigningRequestPem(name), name, ep, role ?? (appliance ? MemberRole.Appliance : MemberRole.Host));
         identity.SaveCertificates(issued.ExportCertificatePem(), _ca.CertificatePem);
         var node = await RaftNode.StartAsync(new RaftNodeOptions
         {
             Directory = Path.Combine(dir, "raft"),
             EndPoint = ep,
-            LeaderEligible = appliance,
-            ColdStart = appliance,
+            LeaderEligible = leaderEligible ?? appliance,
+            ColdStart = leaderEligible ?? appliance,
             Certificate = identity.Certificate(),
             ClusterCa = identity.ClusterCa(),
         }, NullLoggerFactory.Instance, null, CancellationToken.None);
         _nodes.Add(node);
+        _identities[node] = Pem.Identity(issued);
         return node;
     }
 
@@ -83,8 +85,8 @@ public sealed class RaftNodeTests : IAsyncLifetime
         var b = await Start("b", appliance: false);
         await Eventually(() => w.IsLeader, "w leads");
 
-        Assert.True(await w.AddMemberAsync((IPEndPoint)a.LocalEndPoint, CancellationToken.None));
-        Assert.True(await w.AddMemberAsync((IPEndPoint)b.LocalEndPoint, CancellationToken.None));
+        Assert.True(await w.AddMemberAsync((IPEndPoint)a.LocalEndPoint, _identities[a], CancellationToken.None));
+        Assert.True(await w.AddMemberAsync((IPEndPoint)b.LocalEndPoint, _identities[b], CancellationToken.None));
         await a.Readiness.WaitAsync(TimeSpan.FromSeconds(20));
         await b.Readiness.WaitAsync(TimeSpan.FromSeconds(20));
 
@@ -109,7 +111,7 @@ public sealed class RaftNodeTests : IAsyncLifetime
         using var rogueCa = ClusterCa.LoadOrCreate(_dir.File("rogue-ca"));
         var mallory = await Start("mallory", appliance: false, signer: rogueCa);
 
-        bool added = await w.AddMemberAsync((IPEndPoint)mallory.LocalEndPoint, CancellationToken.None);
+        bool added = await w.AddMemberAsync((IPEndPoint)mallory.LocalEndPoint, _identities[mallory], CancellationToken.None);
 
         Assert.False(added);
         Assert.Single(w.Members);
@@ -133,5 +135,61 @@ public sealed class RaftNodeTests : IAsyncLifetime
         await again.ReadBarrierAsync(CancellationToken.None);
         Assert.True(again.View.Hosts["a"].Maintenance);
         Assert.True(again.State.LastIndex >= last.Index);
+    }
+
+    [Fact]
+    public async Task Admit_OfAnEndpointWhereAnotherHostAnswers_IsRefused()
+    {
+        var w = await Start("w", appliance: true);
+        var a = await Start("a", appliance: false);
+        var b = await Start("b", appliance: false);
+        await Eventually(() => w.IsLeader, "w leads");
+
+        // The join issued b's certificate for a's endpoint: a answers there with its own, valid one.
+        Assert.False(await w.AddMemberAsync((IPEndPoint)a.LocalEndPoint, _identities[b], CancellationToken.None));
+
+        Assert.Single(w.Members);
+        Assert.Contains("not the one issued for that endpoint", w.Validator.LastRefusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HostCertificate_OnANonStandbyNode_CannotReplicateOrBeAdded_AndTheLeaderGoesOn()
+    {
+        var w = await Start("w", appliance: true);
+        var a = await Start("a", appliance: false);
+        await Eventually(() => w.IsLeader, "w leads");
+        Assert.True(await w.AddMemberAsync((IPEndPoint)a.LocalEndPoint, _identities[a], CancellationToken.None));
+        await a.Readiness.WaitAsync(TimeSpan.FromSeconds(20));
+        var before = await w.ProposeAsync(Host("a", (IPEndPoint)a.LocalEndPoint), CancellationToken.None);
+        long term = w.Term;
+
+        // A modified agent: leader-eligible, cold start, holding a valid host certificate of this CA.
+        var rogue = await Start("rogue", appliance: false, leaderEligible: true);
+        await Eventually(() => rogue.IsLeader, "the rogue leads its own group");
+        // As a leader it tries to replicate to the real members: both refuse its connection.
+        Assert.False(await rogue.AddMemberAsync((IPEndPoint)w.LocalEndPoint, "any", CancellationToken.None));
+        Assert.False(await rogue.AddMemberAsync((IPEndPoint)a.LocalEndPoint, _identities[a], CancellationToken.None));
+
+        Assert.Contains("opened a Raft connection", w.Validator.LastRefusal, StringComparison.Ordinal);
+        Assert.Contains("opened a Raft connection", a.Validator.LastRefusal, StringComparison.Ordinal);
+        var after = await w.ProposeAsync(new SetMaintenance("a", true), CancellationToken.None);
+        Assert.True(w.IsLeader);
+        Assert.Equal(term, w.Term);
+        Assert.Equal(before.Index + 1, after.Index);
+        await Eventually(() => a.View.Hosts["a"].Maintenance, "a applied the leader's entry");
+    }
+
+    [Fact]
+    public async Task RemovingItsOwnMember_IsRefused_AndTheLeaderStays()
+    {
+        var w = await Start("w", appliance: true);
+        await Eventually(() => w.IsLeader, "w leads");
+
+        Assert.False(await w.RemoveMemberAsync((IPEndPoint)w.LocalEndPoint, CancellationToken.None));
+        Assert.False(await w.AddMemberAsync((IPEndPoint)w.LocalEndPoint, _identities[w], CancellationToken.None));
+
+        Assert.True(w.IsLeader);
+        Assert.Single(w.Members);
+        Assert.True((await w.ProposeAsync(new SetMaintenance("nobody", true), CancellationToken.None)).Index > 0);
     }
 }
