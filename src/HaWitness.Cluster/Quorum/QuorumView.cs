@@ -104,6 +104,11 @@ public sealed class QuorumView : IClusterView
             return "fenced";
         }
 
+        if (h.Probation)
+        {
+            return "joining"; // admitted, not heard yet: not a voter
+        }
+
         if (h.Phase == HostPhase.Failed)
         {
             return "failed";

@@ -36,7 +36,7 @@ internal static class OpenApiDocument
         "message": { "type": "string" }, "index": { "type": "integer", "nullable": true }, "decisionId": { "type": "integer" } } },
       "Quorum": { "type": "object", "properties": { "voters": { "type": "integer" }, "reachable": { "type": "integer" }, "hasQuorum": { "type": "boolean" }, "reason": { "type": "string" } } },
       "HostStatus": { "type": "object", "properties": {
-        "name": { "type": "string" }, "state": { "type": "string", "enum": ["online", "suspect", "failed", "fenced", "maintenance", "offline"] },
+        "name": { "type": "string" }, "state": { "type": "string", "enum": ["online", "joining", "suspect", "failed", "fenced", "maintenance", "offline"] },
         "leaseAgeMs": { "type": "integer", "nullable": true }, "fenced": { "type": "boolean" }, "maintenance": { "type": "boolean" },
         "generation": { "type": "string", "nullable": true }, "voter": { "type": "boolean" }, "raftEndpoint": { "type": "string", "nullable": true },
         "initiatorIqn": { "type": "string", "nullable": true }, "hypervisor": { "type": "string", "nullable": true },

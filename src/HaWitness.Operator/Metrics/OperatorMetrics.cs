@@ -10,7 +10,7 @@ namespace HaWitness.Operator.Metrics;
 /// </summary>
 internal sealed class OperatorMetrics : IDisposable
 {
-    public static readonly string[] HostStates = ["online", "suspect", "failed", "fenced", "maintenance", "offline"];
+    public static readonly string[] HostStates = ["online", "joining", "suspect", "failed", "fenced", "maintenance", "offline"];
     public static readonly string[] VmStates = ["running", "starting", "stopped", "failed", "unplaced"];
     private readonly Meter _meter = new("HaWitness.Appliance");
     private readonly Func<OperatorSnapshot> _read;

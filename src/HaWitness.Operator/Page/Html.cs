@@ -78,7 +78,7 @@ internal sealed class Html
     {
         "online" or "running" or "Succeeded" or "verified" or "yes" or "ok" => "ok",
         "failed" or "fenced" or "unplaced" or "Failed" or "critical" or "no quorum" => "bad",
-        "suspect" or "offline" or "starting" or "maintenance" or "Refused" or "warning" or "silent" => "warn",
+        "suspect" or "offline" or "joining" or "starting" or "maintenance" or "Refused" or "warning" or "silent" => "warn",
         _ => "plain",
     };
 
