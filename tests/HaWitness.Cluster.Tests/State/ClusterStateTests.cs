@@ -21,6 +21,43 @@ public sealed class ClusterStateTests
     }
 
     [Fact]
+    public void Register_ClaimingAnotherHostsInitiatorOrEndpoint_IsRejected()
+    {
+        var s = new ClusterState();
+        Assert.True(s.Apply(1, Register("a")).Applied);
+
+        var iqn = s.Apply(2, new RegisterHost("b", "127.0.0.1:7002", "127.0.0.1:7102", "iqn.2026-11.lab:a", "sim", 8, 16384, "g1", "id-b", 3000));
+        var raft = s.Apply(3, Register("c", identity: "id-c", raft: "127.0.0.1:7001"));
+
+        Assert.False(iqn.Applied);
+        Assert.Contains("initiator iqn.2026-11.lab:a belongs to host a", iqn.Reason, StringComparison.Ordinal);
+        Assert.False(raft.Applied);
+        Assert.Single(s.View.Hosts);
+    }
+
+    [Fact]
+    public void Probation_NewHostIsNoVoterUntilHeard_AndANeverHeardOneIsUnregistered()
+    {
+        var s = new ClusterState();
+        s.Apply(1, Register("a") with { Probation = true });
+        Assert.False(s.View.Hosts["a"].Voter);
+        Assert.True(s.View.Hosts["a"].Probation);
+        s.Apply(2, new SetHostVoter("a", true));
+        Assert.True(s.View.Hosts["a"].Voter);
+        Assert.False(s.View.Hosts["a"].Probation);
+
+        // A voter re-registering (agent restart) stays a voter; a new host never heard is dropped.
+        s.Apply(3, Register("a", generation: "g2") with { Probation = true });
+        Assert.True(s.View.Hosts["a"].Voter);
+        s.Apply(4, Register("b", identity: "id-b", raft: "127.0.0.1:7002") with { Probation = true });
+        Assert.False(s.Apply(5, new EndProbation("b", "other-generation")).Applied);
+        Assert.True(s.Apply(6, new EndProbation("b", "g1")).Applied);
+        Assert.Equal(HostPhase.Removed, s.View.Hosts["b"].Phase);
+        Assert.False(s.View.Hosts["b"].Voter);
+        Assert.DoesNotContain("id-b", s.View.RevokedIdentities); // it may join again
+    }
+
+    [Fact]
     public void Readmit_WithTheGenerationThatFailed_IsRefused_ButANewGenerationIsAdmitted()
     {
         var s = new ClusterState();
