@@ -113,7 +113,7 @@ internal static partial class Scenario
         sb.AppendLine("# final state");
         if (world.Liveness is { } liveness)
         {
-            var status = FailoverStatusBuilder.Build(world.Log.View, liveness, world.Target.IsConfigured, world.Options, TimeSpan.FromMilliseconds(world.Timings.Lease.SuspectAfterMs), world.Now);
+            var status = FailoverStatusBuilder.Build(world.Log.View, liveness, world.Target.IsConfigured, world.Options, TimeSpan.FromMilliseconds(world.Timings.Lease.SuspectAfterMs));
             sb.AppendLine($"status: {(status.CanAct ? "can act" : "cannot act")}: {status.Reason}");
             sb.AppendLine($"status: storage fence: {status.StorageFence}; can tolerate {status.CanTolerateHostFailures} host failure(s)");
             foreach (var h in status.Hosts)

@@ -141,7 +141,7 @@ internal sealed partial class World
                 TickEngine();
                 if (ApplianceUp)
                 {
-                    ShrinkVoters(now);
+                    ShrinkVoters();
                 }
             }
         }
@@ -247,12 +247,12 @@ internal sealed partial class World
     /// Dynamic quorum, as the leader's duties do it: a failed host of the generation that failed
     /// leaves the voter set once it is surely off (fenced, or its lease-safety time passed).
     /// </summary>
-    private void ShrinkVoters(DateTimeOffset now)
+    private void ShrinkVoters()
     {
         foreach (var h in Log.View.Hosts.Values)
         {
             if (h.Phase == HostPhase.Failed && h.Voter && h.Generation == h.FailedGeneration
-                && (h.Fenced || Liveness!.SafeToActAt(h.Name) is { } at && now >= at) && ApplianceReachesMajority())
+                && (h.Fenced || Liveness!.IsSafeToAct(h.Name)) && ApplianceReachesMajority())
             {
                 Log.Append(new SetHostVoter(h.Name, false), acknowledged: true);
             }

@@ -8,6 +8,11 @@ namespace HaWitness.Cluster.Leases;
 /// heartbeat, whether it hears a majority of voters (heartbeat quorum), and from that when it may
 /// act on a silent host. Everything is reset when leadership is gained: a new leader has heard
 /// nobody yet, and counts every host from that moment (conservatively late).
+/// Every instant kept here is on the <b>monotonic</b> clock (<see cref="TimeProvider.GetTimestamp"/>,
+/// held as an offset from a fixed origin so the lease arithmetic reads as plain time): a step of the
+/// wall clock changes no deadline. Instants handed out for display are mapped to the wall clock as
+/// it reads at that moment (<see cref="ToWall"/>); decisions use <see cref="IsSafeToAct"/> and the
+/// durations (<see cref="Silence"/>, <see cref="SinceReport"/>), never a wall-clock comparison.
 /// </summary>
 public sealed class HostLeaseTracker : IHostLiveness
 {
@@ -22,7 +27,11 @@ public sealed class HostLeaseTracker : IHostLiveness
     private readonly Dictionary<string, DateTimeOffset> _leasedUntil = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Host, long Seq), DateTimeOffset> _received = [];
     private readonly Dictionary<string, HostReport> _reports = new(StringComparer.Ordinal);
+    private readonly long _origin;
     private DateTimeOffset? _leaderSince;
+
+    /// <summary>The origin of the monotonic instants (any fixed value: only differences count).</summary>
+    private static readonly DateTimeOffset Origin = DateTimeOffset.UnixEpoch;
 
     /// <summary>Creates the tracker. <paramref name="appliances"/> = leader-eligible voters (usually 1).</summary>
     public HostLeaseTracker(LeaseOptions options, TimeProvider time, Func<ClusterView> view, int appliances = 1)
@@ -31,16 +40,23 @@ public sealed class HostLeaseTracker : IHostLiveness
         _time = time;
         _view = view;
         _appliances = appliances;
+        _origin = time.GetTimestamp();
     }
 
-    /// <summary>When this node became leader, or null when it is not.</summary>
+    /// <summary>Now on the monotonic clock.</summary>
+    private DateTimeOffset Now() => Origin + _time.GetElapsedTime(_origin);
+
+    /// <summary>A monotonic instant as the wall clock reads it now (for display and journal rows only).</summary>
+    private DateTimeOffset ToWall(DateTimeOffset monotonic) => _time.GetUtcNow() + (monotonic - Now());
+
+    /// <summary>When this node became leader (wall clock, for display), or null when it is not.</summary>
     public DateTimeOffset? LeaderSince
     {
         get
         {
             lock (_lock)
             {
-                return _leaderSince;
+                return _leaderSince is { } t ? ToWall(t) : null;
             }
         }
     }
@@ -55,7 +71,7 @@ public sealed class HostLeaseTracker : IHostLiveness
             _leasedUntil.Clear();
             _received.Clear();
             _reports.Clear();
-            _leaderSince = _time.GetUtcNow();
+            _leaderSince = Now();
         }
     }
 
@@ -76,7 +92,7 @@ public sealed class HostLeaseTracker : IHostLiveness
     {
         lock (_lock)
         {
-            _registeredAt[host] = _time.GetUtcNow();
+            _registeredAt[host] = Now();
         }
     }
 
@@ -86,7 +102,7 @@ public sealed class HostLeaseTracker : IHostLiveness
         ArgumentNullException.ThrowIfNull(report);
         lock (_lock)
         {
-            var now = _time.GetUtcNow();
+            var now = Now();
             _received[(report.Host, report.Seq)] = now;
             // The agent accepted the acknowledgement of heartbeat AckedSeq (received at r): its
             // lease holds until at least r + PeerLeaseHeld. Receipt alone proves nothing, since
@@ -117,16 +133,25 @@ public sealed class HostLeaseTracker : IHostLiveness
             }
 
             _lastHeard[report.Host] = now;
-            _reports[report.Host] = report with { ReceivedAt = now };
+            _reports[report.Host] = report with { ReceivedAt = _time.GetUtcNow() };
         }
     }
 
-    /// <summary>When the host was last heard in this leadership (null: never).</summary>
+    /// <summary>When the host was last heard in this leadership (wall clock, for display; null: never).</summary>
     public DateTimeOffset? LastHeard(string host)
     {
         lock (_lock)
         {
-            return _lastHeard.TryGetValue(host, out var t) ? t : null;
+            return _lastHeard.TryGetValue(host, out var t) ? ToWall(t) : null;
+        }
+    }
+
+    /// <inheritdoc />
+    public TimeSpan? SinceReport(string host)
+    {
+        lock (_lock)
+        {
+            return _lastHeard.TryGetValue(host, out var t) ? Now() - t : null;
         }
     }
 
@@ -140,7 +165,7 @@ public sealed class HostLeaseTracker : IHostLiveness
                 return null;
             }
 
-            return _time.GetUtcNow() - Reference(host, since);
+            return Now() - Reference(host, since);
         }
     }
 
@@ -170,17 +195,32 @@ public sealed class HostLeaseTracker : IHostLiveness
     {
         lock (_lock)
         {
-            if (QuorumSince() is not { } quorumSince || _leaderSince is not { } leaderSince)
-            {
-                return null;
-            }
-
-            int powerOff = _view().Hosts.TryGetValue(host, out var h) ? h.PowerOffBoundMs : 0;
-            var heard = Reference(host, leaderSince);
-            var afterHeartbeat = heard + LeaseMath.SafeAfterHeartbeat(_options, powerOff);
-            var afterQuorum = quorumSince + LeaseMath.SafeAfterQuorum(_options, powerOff);
-            return afterHeartbeat > afterQuorum ? afterHeartbeat : afterQuorum;
+            return SafeAt(host) is { } at ? ToWall(at) : null;
         }
+    }
+
+    /// <inheritdoc />
+    public bool IsSafeToAct(string host)
+    {
+        lock (_lock)
+        {
+            return SafeAt(host) is { } at && Now() >= at;
+        }
+    }
+
+    /// <summary>When it is safe to act on the host, on the monotonic clock (call under the lock).</summary>
+    private DateTimeOffset? SafeAt(string host)
+    {
+        if (QuorumSince() is not { } quorumSince || _leaderSince is not { } leaderSince)
+        {
+            return null;
+        }
+
+        int powerOff = _view().Hosts.TryGetValue(host, out var h) ? h.PowerOffBoundMs : 0;
+        var heard = Reference(host, leaderSince);
+        var afterHeartbeat = heard + LeaseMath.SafeAfterHeartbeat(_options, powerOff);
+        var afterQuorum = quorumSince + LeaseMath.SafeAfterQuorum(_options, powerOff);
+        return afterHeartbeat > afterQuorum ? afterHeartbeat : afterQuorum;
     }
 
     /// <inheritdoc />
@@ -194,7 +234,7 @@ public sealed class HostLeaseTracker : IHostLiveness
 
     private (int Voters, int Heard) Count()
     {
-        var now = _time.GetUtcNow();
+        var now = Now();
         int voters = _appliances;
         int heard = _leaderSince is null ? 0 : 1;
         foreach (var h in _view().Hosts.Values)
@@ -243,7 +283,7 @@ public sealed class HostLeaseTracker : IHostLiveness
             return null;
         }
 
-        var now = _time.GetUtcNow();
+        var now = Now();
         var since = new List<DateTimeOffset> { leaderSince };
         int voters = _appliances;
         foreach (var h in _view().Hosts.Values)

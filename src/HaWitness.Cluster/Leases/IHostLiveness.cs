@@ -14,6 +14,15 @@ public interface IHostLiveness
     /// </summary>
     DateTimeOffset? SafeToActAt(string host);
 
+    /// <summary>
+    /// Whether that time has come, decided on the monotonic clock (a step of the wall clock changes
+    /// nothing). Decisions use this; <see cref="SafeToActAt"/> is for display.
+    /// </summary>
+    bool IsSafeToAct(string host);
+
+    /// <summary>How long ago the agent's last report arrived (monotonic), or null if none in this leadership.</summary>
+    TimeSpan? SinceReport(string host);
+
     /// <summary>Whether the appliance currently hears a majority of voters (itself included).</summary>
     bool HasHeartbeatQuorum { get; }
 
@@ -24,7 +33,7 @@ public interface IHostLiveness
 /// <summary>A heartbeat's payload as the appliance received it.</summary>
 /// <param name="Host">Host name.</param>
 /// <param name="Generation">The agent's generation id.</param>
-/// <param name="ReceivedAt">Appliance clock at receipt.</param>
+/// <param name="ReceivedAt">Appliance wall clock at receipt: for display; ages come from <see cref="IHostLiveness.SinceReport"/>.</param>
 /// <param name="AppliedIndex">The log index the agent has applied.</param>
 /// <param name="SelfFenced">The agent fenced itself (VMs powered off) and has not re-registered since.</param>
 /// <param name="Vms">The VMs the hypervisor reports on that host.</param>

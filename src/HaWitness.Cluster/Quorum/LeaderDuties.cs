@@ -238,7 +238,7 @@ public sealed partial class LeaderDuties
 
         var report = _tracker.LastReport(host.Name);
         bool heard = report is not null && report.Generation == host.Generation && report.AppliedIndex >= host.RegisteredAtIndex
-            && _time.GetUtcNow() - report.ReceivedAt < TimeSpan.FromMilliseconds(_lease.SuspectAfterMs);
+            && _tracker.SinceReport(host.Name) < TimeSpan.FromMilliseconds(_lease.SuspectAfterMs);
         var key = (host.Name, host.Generation);
         if (heard)
         {
@@ -311,7 +311,7 @@ public sealed partial class LeaderDuties
     /// </summary>
     private async Task ShrinkVotersAsync(HostEntry host, CancellationToken cancellationToken)
     {
-        bool off = host.Fenced || _tracker.SafeToActAt(host.Name) is { } at && _time.GetUtcNow() >= at;
+        bool off = host.Fenced || _tracker.IsSafeToAct(host.Name);
         if (!off || !IPEndPoint.TryParse(host.RaftEndpoint, out var ep) || _membership.IsOwnEndPoint(ep))
         {
             return;

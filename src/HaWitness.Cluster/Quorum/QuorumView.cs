@@ -70,7 +70,7 @@ public sealed class QuorumView : IClusterView
 
     /// <inheritdoc />
     public long? LeaseAgeMs(string host) =>
-        _tracker.LastHeard(host) is { } t ? (long)(_time.GetUtcNow() - t).TotalMilliseconds : null;
+        _tracker.SinceReport(host) is { } age ? (long)age.TotalMilliseconds : null;
 
     /// <inheritdoc />
     public IReadOnlyList<HostStatus> Hosts()

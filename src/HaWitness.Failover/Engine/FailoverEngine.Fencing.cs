@@ -94,7 +94,7 @@ internal sealed partial class FailoverEngine
 
     private async Task DeclareLeaseFenceAsync(HostEntry h, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (!SafeToAct(h, now, out string lease))
+        if (!SafeToAct(h, out string lease))
         {
             JournalOnce("lease:" + h.Name, FailoverKinds.WaitLease, Subjects.Host(h.Name), Outcome.Decided,
                 $"LEASE ONLY (no storage target configured): waiting before declaring {h.Name} fenced: {lease}", identity: "lease-only wait");
@@ -112,7 +112,7 @@ internal sealed partial class FailoverEngine
     /// Whether the failed host has surely stopped its VMs: its lease surely expired on our clock,
     /// or its agent reported (after applying <c>HostFailed</c>) that it runs none.
     /// </summary>
-    private bool SafeToAct(HostEntry h, DateTimeOffset now, out string evidence)
+    private bool SafeToAct(HostEntry h, out string evidence)
     {
         var report = _liveness.LastReport(h.Name);
         var view = _log.View;
@@ -130,8 +130,10 @@ internal sealed partial class FailoverEngine
             return false;
         }
 
-        evidence = now >= at.Value ? $"its lease surely expired at {At(at.Value)}" : $"its lease surely expires at {At(at.Value)}";
-        return now >= at.Value;
+        // Decided on the monotonic clock; the wall-clock instant is only what the journal shows.
+        bool safe = _liveness.IsSafeToAct(h.Name);
+        evidence = safe ? $"its lease surely expired at {At(at.Value)}" : $"its lease surely expires at {At(at.Value)}";
+        return safe;
     }
 
     private static FenceOutcome Result(Task<FenceOutcome> task) =>

@@ -32,7 +32,7 @@ internal sealed partial class FailoverEngine
                 continue;
             }
 
-            if (!SafeToAct(h, now, out string lease))
+            if (!SafeToAct(h, out string lease))
             {
                 JournalOnce("lease:" + h.Name, FailoverKinds.WaitLease, Subjects.Host(h.Name), Outcome.Decided,
                     $"{h.Name} is fenced; its VMs are placed once it has surely stopped them: {lease}", identity: "fenced wait");
@@ -200,7 +200,7 @@ internal sealed partial class FailoverEngine
     {
         var report = _liveness.LastReport(host);
         return report is null ? "not heard from since this appliance became leader"
-            : _time.GetUtcNow() - report.ReceivedAt > TimeSpan.FromMilliseconds(_lease.SuspectAfterMs) ? "silent"
+            : _liveness.SinceReport(host) is not { } age || age > TimeSpan.FromMilliseconds(_lease.SuspectAfterMs) ? "silent"
             : report.SelfFenced ? "self-fenced"
             : null;
     }

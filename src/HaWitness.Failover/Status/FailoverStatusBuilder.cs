@@ -12,7 +12,7 @@ internal static class FailoverStatusBuilder
     public const string LeaseOnlyText =
         "LEASE ONLY: no storage target is configured, so a failed host is not cut off its disks; failover relies on the host's lease and self-fence alone";
 
-    public static FailoverStatus Build(ClusterView view, IHostLiveness liveness, bool fenceConfigured, FailoverOptions options, TimeSpan silentAfter, DateTimeOffset now)
+    public static FailoverStatus Build(ClusterView view, IHostLiveness liveness, bool fenceConfigured, FailoverOptions options, TimeSpan silentAfter)
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(liveness);
@@ -25,7 +25,7 @@ internal static class FailoverStatusBuilder
             var report = liveness.LastReport(h.Name);
             string state = h.Phase == HostPhase.Failed ? (h.Fenced ? "fenced" : "failed")
                 : h.Maintenance ? "maintenance"
-                : report is null || now - report.ReceivedAt > silentAfter ? "silent"
+                : report is null || liveness.SinceReport(h.Name) is not { } age || age > silentAfter ? "silent"
                 : "online";
             hosts.Add(new FailoverHostStatus(h.Name, state, h.Generation, view.VmsOn(h.Name).Count(),
                 h.Cpus - slot.UsedCpus, h.MemoryMb - slot.UsedMemoryMb));

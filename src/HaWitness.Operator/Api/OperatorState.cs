@@ -17,8 +17,7 @@ internal sealed class OperatorState(
     IStorageFencer fencer,
     FailoverOptions options,
     LeaseOptions lease,
-    JournalStore journal,
-    TimeProvider time)
+    JournalStore journal)
 {
     /// <summary>Reads the state now, with the <paramref name="latest"/> newest decisions.</summary>
     public OperatorSnapshot Take(int latest = 20)
@@ -31,5 +30,5 @@ internal sealed class OperatorState(
 
     /// <summary>The failover view (<c>GET /api/v1/failover</c>).</summary>
     public FailoverStatus Failover() =>
-        FailoverStatusBuilder.Build(log.View, liveness, fencer.IsConfigured, options, TimeSpan.FromMilliseconds(lease.SuspectAfterMs), time.GetUtcNow());
+        FailoverStatusBuilder.Build(log.View, liveness, fencer.IsConfigured, options, TimeSpan.FromMilliseconds(lease.SuspectAfterMs));
 }

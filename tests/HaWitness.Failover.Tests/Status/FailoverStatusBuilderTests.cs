@@ -19,10 +19,10 @@ public sealed class FailoverStatusBuilderTests
             new AddVm("off", "b", false, true, VmPriority.Medium, 1, 1024, null),
         ]);
         w.Run(TimeSpan.FromSeconds(5));
-        var before = FailoverStatusBuilder.Build(w.Log.View, w.Liveness!, false, w.Options, TimeSpan.FromSeconds(2.5), w.Now);
+        var before = FailoverStatusBuilder.Build(w.Log.View, w.Liveness!, false, w.Options, TimeSpan.FromSeconds(2.5));
         w.Agent("a")!.Crash();
         w.Run(TimeSpan.FromSeconds(20));
-        var after = FailoverStatusBuilder.Build(w.Log.View, w.Liveness!, false, w.Options, TimeSpan.FromSeconds(2.5), w.Now);
+        var after = FailoverStatusBuilder.Build(w.Log.View, w.Liveness!, false, w.Options, TimeSpan.FromSeconds(2.5));
 
         Assert.Equal(["running", "stopped", "running"], before.Vms.Select(v => v.State)); // big, off, web (by name)
         Assert.Equal(0, before.CanTolerateHostFailures);
