@@ -20,9 +20,9 @@ public sealed partial class IsolationMonitor
     private readonly SelfFencer _fencer;
     private readonly JournalStore _journal;
     private readonly ILogger _logger;
-    private DateTimeOffset _lastProbe = DateTimeOffset.MinValue;
+    private long? _lastProbe; // monotonic timestamps: a wall-clock step must not suppress the isolation check
     private Task? _warmUp;
-    private DateTimeOffset _lastWarmup = DateTimeOffset.MinValue;
+    private long? _lastWarmup;
     private string? _lastKeepReason;
 
     /// <summary>Creates the monitor.</summary>
@@ -74,8 +74,8 @@ public sealed partial class IsolationMonitor
             return;
         }
 
-        var now = _state.Time.GetUtcNow();
-        if (now - _lastProbe < TimeSpan.FromMilliseconds(_state.Timings.ProbeIntervalMs))
+        long now = _state.Time.GetTimestamp();
+        if (_lastProbe is { } last && _state.Time.GetElapsedTime(last, now) < TimeSpan.FromMilliseconds(_state.Timings.ProbeIntervalMs))
         {
             return;
         }
@@ -134,8 +134,8 @@ public sealed partial class IsolationMonitor
     /// </summary>
     private void StartWarmUp(CancellationToken ct)
     {
-        var now = _state.Time.GetUtcNow();
-        if (now - _lastWarmup < TimeSpan.FromMilliseconds(_state.Timings.LeaseMs) || _warmUp is { IsCompleted: false })
+        long now = _state.Time.GetTimestamp();
+        if ((_lastWarmup is { } last && _state.Time.GetElapsedTime(last, now) < TimeSpan.FromMilliseconds(_state.Timings.LeaseMs)) || _warmUp is { IsCompleted: false })
         {
             return;
         }

@@ -105,9 +105,9 @@ public sealed partial class SelfFencer
     private async Task<HvResult> SoftThenHardAsync(VmRef vm, TimeSpan bound, CancellationToken ct)
     {
         // Ask the guest, wait for it to be off for most of the bound, then pull the plug.
-        var until = _state.Time.GetUtcNow() + bound * 0.7;
+        long started = _state.Time.GetTimestamp(); // monotonic: the power-off bound is a deadline
         var asked = await _driver.PowerOffAsync(vm, PowerOffMode.Soft, ct).ConfigureAwait(false);
-        while (asked.IsOk && _state.Time.GetUtcNow() < until)
+        while (asked.IsOk && _state.Time.GetElapsedTime(started) < bound * 0.7)
         {
             var listed = await _driver.ListAsync(ct).ConfigureAwait(false);
             if (listed.IsOk && !listed.Value.Any(v => v.Vm.Name == vm.Name && v.State is not (VmPowerState.Off or VmPowerState.Crashed)))

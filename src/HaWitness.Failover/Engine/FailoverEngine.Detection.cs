@@ -28,9 +28,9 @@ internal sealed partial class FailoverEngine
 
             var report = _liveness.LastReport(h.Name);
             var since = _quorumSince > _leaderSince ? _quorumSince : _leaderSince;
-            if (report is not null && report.ReceivedAt > since)
+            if (report is not null && _liveness.SinceReport(h.Name) is { } age && now - age > since)
             {
-                since = report.ReceivedAt;
+                since = now - age; // its receipt, on our monotonic clock
             }
 
             var silent = now - since;
@@ -42,7 +42,7 @@ internal sealed partial class FailoverEngine
 
             string reason = selfFenced ? $"the agent of {h.Name} reports that it fenced itself (its VMs are off)"
                 : report is null
-                ? $"no heartbeat from {h.Name} for {Seconds(silent)} (none since this appliance became leader or regained quorum at {At(since)})"
+                ? $"no heartbeat from {h.Name} for {Seconds(silent)} (none since this appliance became leader or regained quorum at {At(Wall(since))})"
                 : $"no heartbeat from {h.Name} for {Seconds(silent)} (last received at {At(report.ReceivedAt)}, generation {report.Generation})";
             var commit = await ProposeAsync(new HostFailed(h.Name, h.Generation, reason), cancellationToken).ConfigureAwait(false);
             if (!commit.Result.Applied)
@@ -60,7 +60,7 @@ internal sealed partial class FailoverEngine
             };
             Journal(Core.Journal.DecisionKinds.HostFailed, Subjects.Host(h.Name), Outcome.Decided, reason, evidence);
             LogHostFailed(_logger, h.Name, reason, commit.Index);
-            _alarms.Raise(new Alarm(AlarmKind.HostFailed, Subjects.Host(h.Name), $"host {h.Name} failed: {reason}", now));
+            _alarms.Raise(new Alarm(AlarmKind.HostFailed, Subjects.Host(h.Name), $"host {h.Name} failed: {reason}", _time.GetUtcNow()));
         }
     }
 }

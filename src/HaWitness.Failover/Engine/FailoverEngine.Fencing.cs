@@ -29,7 +29,7 @@ internal sealed partial class FailoverEngine
             if (!_options.DetectFailures && _alarmedFailures.Add((h.Name, h.FailedAtIndex)))
             {
                 // The leader's duties committed HostFailed; the alarm is raised here, once.
-                _alarms.Raise(new Alarm(AlarmKind.HostFailed, Subjects.Host(h.Name), $"host {h.Name} failed (HostFailed committed at index {h.FailedAtIndex}); fencing it", now));
+                _alarms.Raise(new Alarm(AlarmKind.HostFailed, Subjects.Host(h.Name), $"host {h.Name} failed (HostFailed committed at index {h.FailedAtIndex}); fencing it", _time.GetUtcNow()));
             }
 
             if (!_fencer.IsConfigured)
@@ -88,7 +88,7 @@ internal sealed partial class FailoverEngine
             failed["error"] = outcome.Error;
             Journal(DecisionKinds.FenceHost, Subjects.Host(h.Name), Outcome.Failed, why, failed);
             LogFenceFailed(_logger, h.Name, attempt.Tries, outcome.Error ?? outcome.Summary);
-            _alarms.Raise(new Alarm(AlarmKind.FenceFailed, Subjects.Host(h.Name), why, now));
+            _alarms.Raise(new Alarm(AlarmKind.FenceFailed, Subjects.Host(h.Name), why, _time.GetUtcNow()));
         }
     }
 

@@ -157,7 +157,7 @@ internal sealed partial class FailoverEngine
         }
 
         LogNotRestarted(_logger, vm, reason);
-        _alarms.Raise(new Alarm(AlarmKind.VmNotRestarted, Subjects.Vm(vm), $"VM {vm} {reason}", now));
+        _alarms.Raise(new Alarm(AlarmKind.VmNotRestarted, Subjects.Vm(vm), $"VM {vm} {reason}", _time.GetUtcNow()));
     }
 
     private PlacementRequest Request(ClusterView view, List<VmDemand> vms, PlacementPurpose purpose)

@@ -45,6 +45,7 @@ internal sealed partial class FailoverEngine
     private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _avoid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
     private readonly HashSet<(string, long)> _alarmedFailures = [];
+    private readonly long _origin;
     private DateTimeOffset _leaderSince;
     private DateTimeOffset _quorumSince;
     private DateTimeOffset _quorumSeenAt;
@@ -71,8 +72,19 @@ internal sealed partial class FailoverEngine
         _options = options;
         _lease = lease;
         _logger = logger;
-        _leaderSince = _quorumSince = _quorumSeenAt = time.GetUtcNow();
+        _origin = time.GetTimestamp();
+        _leaderSince = _quorumSince = _quorumSeenAt = Now();
     }
+
+    /// <summary>
+    /// Now on the monotonic clock, as an offset from a fixed origin: every deadline, backoff and
+    /// silence of the engine is measured on it, so a step of the wall clock moves none of them.
+    /// The wall clock is read only for what is shown (journal text, alarms).
+    /// </summary>
+    private DateTimeOffset Now() => DateTimeOffset.UnixEpoch + _time.GetElapsedTime(_origin);
+
+    /// <summary>A monotonic instant as the wall clock reads it now (display only).</summary>
+    private DateTimeOffset Wall(DateTimeOffset monotonic) => _time.GetUtcNow() + (monotonic - Now());
 
     /// <summary>Whether failovers rely on the lease alone (no storage target configured).</summary>
     public bool LeaseOnly => !_fencer.IsConfigured;
@@ -90,7 +102,7 @@ internal sealed partial class FailoverEngine
         _said.Clear();
         _quorumLost = false;
         _quorum = false;
-        _leaderSince = _quorumSince = _quorumSeenAt = _time.GetUtcNow();
+        _leaderSince = _quorumSince = _quorumSeenAt = Now();
         LogLeadership(_logger, _log.View.Index, LeaseOnly);
     }
 
@@ -141,7 +153,7 @@ internal sealed partial class FailoverEngine
     /// <summary>One pass over everything that is due. Throws <see cref="NotLeaderException"/> when leadership is gone.</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
+        var now = Now();
         if (!CheckQuorum(now))
         {
             return;
@@ -195,7 +207,7 @@ internal sealed partial class FailoverEngine
             const string why = "heartbeat quorum lost: the appliance hears fewer than a majority of voters, so it fences nobody and restarts nothing until it hears them again";
             Journal(FailoverKinds.Quorum, Subjects.Cluster, Outcome.Failed, why);
             LogQuorumLost(_logger);
-            _alarms.Raise(new Alarm(AlarmKind.QuorumLost, Subjects.Cluster, why, now));
+            _alarms.Raise(new Alarm(AlarmKind.QuorumLost, Subjects.Cluster, why, _time.GetUtcNow()));
         }
 
         return false;
