@@ -5,6 +5,7 @@ using HaWitness.Agent.Runtime.Isolation;
 using HaWitness.Agent.Runtime.Joining;
 using HaWitness.Agent.Runtime.Probe;
 using HaWitness.Agent.Runtime.Reconcile;
+using HaWitness.Agent.Runtime.Watchdog;
 using HaWitness.Cluster.Raft;
 using HaWitness.Cluster.Security;
 using HaWitness.Core.Journal;
@@ -83,6 +84,13 @@ public sealed partial class AgentRuntime : IAsyncDisposable
             }
         }
 
+        if (o.Watchdog != "none")
+        {
+            // Reported at join; the device itself is armed once the join succeeded (a refused join
+            // must not leave an armed watchdog behind to reset the host).
+            _state.ReportedPowerOffBoundMs = WatchdogPetter.ReportedPowerOffBoundMs(o.PowerOffBoundMs, TimeSpan.FromSeconds(Math.Ceiling(o.WatchdogTimeoutMs / 1000.0)));
+        }
+
         var facts = HostFacts.From(o, capacity.Value.Cpus, capacity.Value.MemoryMiB);
         string identityDir = Path.Combine(_dataDirectory, "identity");
         Directory.CreateDirectory(identityDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -99,6 +107,7 @@ public sealed partial class AgentRuntime : IAsyncDisposable
             throw new AgentStartException(ex.Message, ex);
         }
 
+        var petter = ArmWatchdog(o);
         var certificate = identity.Certificate();
         var node = await RaftNode.StartAsync(new RaftNodeOptions
         {
@@ -118,6 +127,12 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         var fencer = new SelfFencer(_state, node, _driver, _journal, _loggers.CreateLogger<SelfFencer>());
         var monitor = new IsolationMonitor(_state, node, prober, fencer, _journal, _loggers.CreateLogger<IsolationMonitor>());
         var reconciler = new Reconciler(_state, node, _driver, inventory, _journal, _loggers.CreateLogger<Reconciler>());
+        if (petter is not null)
+        {
+            monitor.Kept = petter.Kept;
+            fencer.Failed = petter.Escalate;
+        }
+
         heartbeats.RejoinNeeded += (error, message) =>
         {
             if (error == "generation_failed")
@@ -130,13 +145,18 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         };
 
         LogRunning(_logger, o.Name, _state.Generation, o.Raft, facts.ProbeEndpoint, facts.InitiatorIqn);
-        var loops = new[]
+        var loops = new List<Task>
         {
             heartbeats.RunAsync(ct),
             monitor.RunAsync(ct),
             reconciler.RunAsync(ct),
             RegistrationLoopAsync(joiner, fencer, reconciler, ct),
         };
+        if (petter is not null)
+        {
+            loops.Add(petter.RunAsync(ct));
+        }
+
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
@@ -156,6 +176,46 @@ public sealed partial class AgentRuntime : IAsyncDisposable
 
         _rejoin.Dispose();
     }
+
+    /// <summary>Opens and arms the configured watchdog (none: null), and raises the reported power-off bound to its timeout.</summary>
+    private WatchdogPetter? ArmWatchdog(Core.Configuration.AgentOptions o)
+    {
+        if (o.Watchdog == "none")
+        {
+            return null;
+        }
+
+        WatchdogDevice device;
+        try
+        {
+            device = WatchdogDevice.Open(o.Watchdog, TimeSpan.FromMilliseconds(o.WatchdogTimeoutMs));
+        }
+        catch (IOException ex)
+        {
+            throw new AgentStartException($"watchdog {o.Watchdog}: {ex.Message} (use --watchdog none to run without one)", ex);
+        }
+
+        if (!device.IsDevice)
+        {
+            LogNotADevice(_logger, o.Watchdog, (long)device.Timeout.TotalMilliseconds);
+        }
+
+        var petter = new WatchdogPetter(device, _state, _loggers.CreateLogger<WatchdogPetter>());
+        _owned.Add(new CloseOnStop(petter));
+        return petter;
+    }
+
+    private sealed class CloseOnStop(WatchdogPetter petter) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            petter.Close();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    [LoggerMessage(EventId = 2702, Level = LogLevel.Warning, Message = "{Device} refused the watchdog ioctls (not a watchdog device?): assuming a {TimeoutMs} ms timeout")]
+    private static partial void LogNotADevice(ILogger logger, string device, long timeoutMs);
 
     private static VixProvider VixProviderOf(string name) => name switch
     {

@@ -26,6 +26,18 @@ public sealed class AgentState
     /// <summary>The agent's options.</summary>
     public AgentOptions Options { get; }
 
+    /// <summary>
+    /// T_off as reported to the appliance: the configured power-off bound, raised to the watchdog's
+    /// timeout when one is armed (a dead agent's host is reset only that long after its lease lapsed).
+    /// </summary>
+    public int ReportedPowerOffBoundMs
+    {
+        get => _reportedPowerOffBoundMs ?? Options.PowerOffBoundMs;
+        set => _reportedPowerOffBoundMs = value;
+    }
+
+    private int? _reportedPowerOffBoundMs;
+
     /// <summary>The agent's clock.</summary>
     public TimeProvider Time { get; }
 

@@ -59,6 +59,9 @@ public sealed partial class IsolationMonitor
         }
     }
 
+    /// <summary>Called at every verdict that keeps the VMs running after the lease lapsed (the watchdog's reason to go on).</summary>
+    public Action? Kept { get; set; }
+
     /// <summary>One check (public for tests).</summary>
     public async Task CheckAsync(CancellationToken ct)
     {
@@ -118,7 +121,12 @@ public sealed partial class IsolationMonitor
             };
             await _fencer.FenceAsync(verdict.Reason, evidence, ct).ConfigureAwait(false);
         }
-        else if (verdict.Reason != _lastKeepReason)
+        else
+        {
+            Kept?.Invoke();
+        }
+
+        if (!verdict.Fence && verdict.Reason != _lastKeepReason)
         {
             _lastKeepReason = verdict.Reason;
             _journal.RecordEvent("IsolationCheck", Subjects.Host(me), "lease expired but keeping VMs: " + verdict.Reason);

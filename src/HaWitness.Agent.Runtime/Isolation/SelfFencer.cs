@@ -30,6 +30,12 @@ public sealed partial class SelfFencer
         _logger = logger;
     }
 
+    /// <summary>
+    /// Called when a self-fence failed (a VM listing or power-off failed, or it overran its bound):
+    /// the watchdog, when armed, takes over and resets the host.
+    /// </summary>
+    public Action<string>? Failed { get; set; }
+
     /// <summary>Fences this host now. Idempotent while already fenced.</summary>
     public async Task FenceAsync(string reason, JsonObject evidence, CancellationToken ct)
     {
@@ -53,9 +59,15 @@ public sealed partial class SelfFencer
                 ? listed.Value.Where(v => v.State is VmPowerState.Running or VmPowerState.Starting or VmPowerState.Paused).ToList()
                 : [];
             var view = _node.View;
+            var failed = new JsonArray();
+            if (!listed.IsOk)
+            {
+                // Not knowing what runs is not "nothing runs": this self-fence failed.
+                failed.Add((JsonNode?)JsonValue.Create($"(listing the VMs): {listed.Error}"));
+            }
+
             var ha = running.Where(v => view.Vms.TryGetValue(v.Vm.Name, out var e) && e.Ha && e.Host == me).ToList();
             var off = new JsonArray();
-            var failed = new JsonArray();
             if (response != "none")
             {
                 await Task.WhenAll(ha.Select(async vm =>
@@ -92,9 +104,16 @@ public sealed partial class SelfFencer
             _state.PendingSelfFenceReport = new HaWitness.Cluster.Join.SelfFenceReport(
                 _state.Time.GetUtcNow(), oldGeneration, reason,
                 [.. off.Select(n => n!.GetValue<string>())], [.. failed.Select(n => n!.GetValue<string>())], ms);
-            _journal.Append(new NewDecision("SelfFence", Subjects.Host(me),
-                failed.Count == 0 && ms <= bound.TotalMilliseconds ? Outcome.Succeeded : Outcome.Failed, evidence));
+            bool succeeded = failed.Count == 0 && ms <= bound.TotalMilliseconds;
+            evidence["escalated"] = !succeeded && Failed is not null;
+            _journal.Append(new NewDecision("SelfFence", Subjects.Host(me), succeeded ? Outcome.Succeeded : Outcome.Failed, evidence));
             LogFenced(_logger, reason, off.Count, failed.Count, ms);
+            if (!succeeded)
+            {
+                Failed?.Invoke(failed.Count > 0
+                    ? $"{failed.Count} failure(s), first: {failed[0]!.GetValue<string>()}"
+                    : $"took {ms} ms, over its {(long)bound.TotalMilliseconds} ms bound");
+            }
         }
         finally
         {

@@ -38,7 +38,7 @@ public sealed partial class Joiner
         {
             string generation = _state.Generation;
             var request = new JoinRequest(o.JoinToken!, o.Name, o.Raft, _facts.ProbeEndpoint, _facts.InitiatorIqn, o.Hypervisor,
-                _facts.Cpus, _facts.MemoryMb, generation, o.PowerOffBoundMs, _identity.CreateSigningRequestPem(o.Name));
+                _facts.Cpus, _facts.MemoryMb, generation, _state.ReportedPowerOffBoundMs, _identity.CreateSigningRequestPem(o.Name));
             var answer = await _client.JoinAsync(request, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
             if (answer.Status == 200)
             {

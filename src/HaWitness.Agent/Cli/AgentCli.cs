@@ -23,10 +23,11 @@ internal static class AgentCli
         var probe = new Option<string?>("--probe") { Description = "Where peers ask this agent whether it hears a leader (default: Raft address, port + 1)", HelpName = "IP:PORT" };
         var initiator = new Option<string?>("--initiator") { Description = "This host's iSCSI initiator IQN (default: /etc/iscsi/initiatorname.iscsi)", HelpName = "IQN" };
         var isolation = new Option<string?>("--isolation-response") { Description = "When isolated: power-off | shutdown | none (default: power-off)", HelpName = "MODE" };
+        var watchdog = new Option<string?>("--watchdog") { Description = "Watchdog device to arm, e.g. /dev/watchdog, or none (default: none); it resets the host if the agent dies or hangs", HelpName = "DEVICE" };
 
         var root = new RootCommand("HaWitness host agent: registers with the appliance, votes in its Raft group, runs this host's VMs as the committed state says, and fences itself when isolated.")
         {
-            config, witness, token, name, hypervisor, data, raft, simVms, probe, initiator, isolation,
+            config, witness, token, name, hypervisor, data, raft, simVms, probe, initiator, isolation, watchdog,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -45,7 +46,8 @@ internal static class AgentCli
                         (nameof(AgentOptions.SimVms), parse.GetValue(simVms)?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                         (nameof(AgentOptions.Probe), parse.GetValue(probe)),
                         (nameof(AgentOptions.InitiatorIqn), parse.GetValue(initiator)),
-                        (nameof(AgentOptions.IsolationResponse), parse.GetValue(isolation))));
+                        (nameof(AgentOptions.IsolationResponse), parse.GetValue(isolation)),
+                        (nameof(AgentOptions.Watchdog), parse.GetValue(watchdog))));
             }
             catch (ConfigurationException ex)
             {

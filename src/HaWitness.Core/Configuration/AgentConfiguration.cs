@@ -69,5 +69,10 @@ public static class AgentConfiguration
         OptionChecks.Range(nameof(AgentOptions.PowerOffBoundMs), options.PowerOffBoundMs, 100, 120_000, "ms");
         OptionChecks.Range(nameof(AgentOptions.HypervisorTimeoutMs), options.HypervisorTimeoutMs, 100, 600_000, "ms");
         OptionChecks.Range(nameof(AgentOptions.ShutdownTimeoutMs), options.ShutdownTimeoutMs, 100, 60_000, "ms");
+        OptionChecks.Range(nameof(AgentOptions.WatchdogTimeoutMs), options.WatchdogTimeoutMs, 1000, 600_000, "ms");
+        if (options.Watchdog != "none")
+        {
+            OptionChecks.Path(nameof(AgentOptions.Watchdog), options.Watchdog);
+        }
     }
 }

@@ -71,4 +71,14 @@ public sealed class AgentOptions
 
     /// <summary>How long a SIGTERM may take to stop the agent, in milliseconds.</summary>
     public int ShutdownTimeoutMs { get; set; } = 1500;
+
+    /// <summary>
+    /// The watchdog device the agent arms (<c>--watchdog</c>): <c>/dev/watchdog</c> (hardware or
+    /// softdog), another device path, or <c>none</c>. Armed, it resets the host when the agent dies or
+    /// hangs, or when a self-fence fails.
+    /// </summary>
+    public string Watchdog { get; set; } = "none";
+
+    /// <summary>The watchdog's timeout, ms (whole seconds on real devices). At least the probe timeout plus the power-off bound plus a quarter of itself.</summary>
+    public int WatchdogTimeoutMs { get; set; } = 6000;
 }
