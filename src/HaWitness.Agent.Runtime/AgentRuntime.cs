@@ -87,7 +87,7 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         string identityDir = Path.Combine(_dataDirectory, "identity");
         Directory.CreateDirectory(identityDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         using var identity = MemberIdentity.LoadOrCreate(identityDir);
-        using var client = new ApplianceClient(new Uri(o.Witness!));
+        using var client = new ApplianceClient(new Uri(o.Witness!), o.WitnessFingerprint);
         var joiner = new Joiner(_state, client, identity, facts, _loggers.CreateLogger<Joiner>());
         try
         {
