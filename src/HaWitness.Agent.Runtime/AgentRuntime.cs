@@ -95,7 +95,7 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         }
         catch (JoinRefusedException ex)
         {
-            _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Host(o.Name), Outcome.Refused, new JsonObject { ["summary"] = "the appliance refused this agent's join: " + ex.Message, ["reason"] = ex.Message }));
+            _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Host(o.Name), Outcome.Refused, new JsonObject { ["summary"] = "join failed for good: " + ex.Message, ["reason"] = ex.Message }));
             throw new AgentStartException(ex.Message, ex);
         }
 

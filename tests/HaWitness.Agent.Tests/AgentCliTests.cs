@@ -105,5 +105,7 @@ public sealed class AgentCliTests : IDisposable
         await agent.WaitForLineAsync(l => l.Contains("Agent host-a up", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         agent.Signal(Posix.SIGTERM);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        // A loopback http witness is the demo's: no warning.
+        Assert.DoesNotContain("INSECURE", agent.AllOutput, StringComparison.Ordinal);
     }
 }
