@@ -95,7 +95,7 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         string identityDir = Path.Combine(_dataDirectory, "identity");
         Directory.CreateDirectory(identityDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         using var identity = MemberIdentity.LoadOrCreate(identityDir);
-        using var client = new ApplianceClient(new Uri(o.Witness!));
+        using var client = new ApplianceClient(new Uri(o.Witness!), o.WitnessFingerprint);
         var joiner = new Joiner(_state, client, identity, facts, _loggers.CreateLogger<Joiner>());
         try
         {
@@ -103,7 +103,7 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         }
         catch (JoinRefusedException ex)
         {
-            _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Host(o.Name), Outcome.Refused, new JsonObject { ["summary"] = "the appliance refused this agent's join: " + ex.Message, ["reason"] = ex.Message }));
+            _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Host(o.Name), Outcome.Refused, new JsonObject { ["summary"] = "join failed for good: " + ex.Message, ["reason"] = ex.Message }));
             throw new AgentStartException(ex.Message, ex);
         }
 

@@ -58,6 +58,10 @@ internal static partial class AgentHost
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             journal.RecordEvent("AgentStarted", Subjects.Agent(options.Name), $"pid {Environment.ProcessId}, hypervisor {options.Hypervisor}, witness {options.Witness}");
             LogStarted(log, options.Name, options.Hypervisor, options.Witness!);
+            if (PlainOffLoopback(options.Witness!))
+            {
+                LogPlainWitness(log, options.Witness!);
+            }
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             journal.RecordEvent("AgentStopped", Subjects.Agent(options.Name), "clean shutdown");
             LogStopped(log);
@@ -67,6 +71,13 @@ internal static partial class AgentHost
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Agent {Name} up (hypervisor {Hypervisor}), witness {Witness}")]
     private static partial void LogStarted(ILogger logger, string name, string hypervisor, string witness);
+
+    /// <summary>An http:// witness other machines could answer for: the token and member key go in clear.</summary>
+    private static bool PlainOffLoopback(string witness) =>
+        Uri.TryCreate(witness, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback;
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "INSECURE: witness {Witness} is plain HTTP off loopback: the join token and member key cross the network in clear; use the appliance's https:// URL with --witness-fingerprint (or --join-file)")]
+    private static partial void LogPlainWitness(ILogger logger, string witness);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Agent stopped cleanly")]
     private static partial void LogStopped(ILogger logger);

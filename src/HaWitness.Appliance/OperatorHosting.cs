@@ -51,6 +51,11 @@ internal static partial class OperatorHosting
             LogHttps(log, HttpsCertificate.Fingerprint(certificate), certificate.Subject, certificate.NotAfter);
         }
 
+        if (app.Services.GetRequiredService<ListenPolicy>().Warning() is { } insecure)
+        {
+            LogPlainHttp(log, insecure);
+        }
+
         LogReadAccess(log, options.Http.OpenRead ? "open to anyone who reaches it" : "admin only");
         ResponseGuards.Use(app);
         OperatorAuth.Use(app, options.Http);
@@ -63,6 +68,9 @@ internal static partial class OperatorHosting
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "HTTPS certificate SHA-256 {Fingerprint} ({Subject}, valid until {NotAfter:yyyy-MM-dd})")]
     private static partial void LogHttps(ILogger logger, string fingerprint, string subject, DateTime notAfter);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "INSECURE: {Warning}")]
+    private static partial void LogPlainHttp(ILogger logger, string warning);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Status page, API reads and metrics are {Access}; changes need the admin password")]
     private static partial void LogReadAccess(ILogger logger, string access);

@@ -5,6 +5,7 @@ using HaWitness.Core.Fencing;
 using HaWitness.Core.Storage;
 using HaWitness.Operator.Api;
 using HaWitness.Operator.Auth;
+using HaWitness.Operator.Https;
 using HaWitness.Operator.Metrics;
 
 namespace HaWitness.Appliance;
@@ -19,6 +20,7 @@ internal static class OperatorServices
     public static void Register(IServiceCollection services, ApplianceOptions options, DataDirectory dataDir, RaftNode node)
     {
         services.AddSingleton(options.Http);
+        services.AddSingleton(ListenPolicy.Evaluate(options.Urls, options.Http.AllowPlainHttp));
         services.AddSingleton(new AdminCredential(dataDir.Path));
         services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new SessionStore(sp.GetRequiredService<AdminCredential>(), sp.GetRequiredService<TimeProvider>(),

@@ -30,6 +30,9 @@ public sealed partial class TestProcess : IDisposable
 
     public IReadOnlyCollection<string> StdErr => _stderr;
 
+    /// <summary>The program's stdin (for secrets a test pipes in, as an operator would).</summary>
+    public StreamWriter StandardInput => _process.StandardInput;
+
     public string AllOutput => string.Join('\n', _stdout) + "\n" + string.Join('\n', _stderr);
 
     public static TestProcess Start((string FileName, IReadOnlyList<string> Prefix) program, IEnumerable<string> args, IDictionary<string, string>? env = null, string? workingDirectory = null)

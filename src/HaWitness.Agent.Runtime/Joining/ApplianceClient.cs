@@ -9,12 +9,22 @@ namespace HaWitness.Agent.Runtime.Joining;
 /// <summary>The agent's HTTP client for the appliance's agent API. Failures come back as values.</summary>
 public sealed class ApplianceClient : IDisposable
 {
-    private readonly HttpClient _http;
+    /// <summary>The error code of a refused appliance certificate: retrying will not fix it.</summary>
+    public const string CertificateRefused = "certificate_refused";
 
-    /// <summary>Talks to the appliance at <paramref name="witness"/>.</summary>
-    public ApplianceClient(Uri witness)
+    private readonly HttpClient _http;
+    private readonly CertificatePin _pin;
+
+    /// <summary>
+    /// Talks to the appliance at <paramref name="witness"/>; over https, only to one whose certificate
+    /// has the SHA-256 <paramref name="pinnedFingerprint"/> (null: one the system trusts).
+    /// </summary>
+    public ApplianceClient(Uri witness, string? pinnedFingerprint = null)
     {
-        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        _pin = new CertificatePin(pinnedFingerprint);
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        handler.SslOptions.RemoteCertificateValidationCallback = _pin.Validate;
+        _http = new HttpClient(handler)
         {
             BaseAddress = witness,
             Timeout = Timeout.InfiniteTimeSpan,
@@ -75,6 +85,10 @@ public sealed class ApplianceClient : IDisposable
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             return ApiResult<TRes>.Fail(0, "timeout", $"no answer from the appliance within {timeout.TotalMilliseconds:F0} ms");
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is System.Security.Authentication.AuthenticationException && _pin.LastRefusal is { } refusal)
+        {
+            return ApiResult<TRes>.Fail(0, CertificateRefused, refusal);
         }
         catch (HttpRequestException ex)
         {

@@ -61,9 +61,11 @@ public sealed partial class Joiner
                 return;
             }
 
-            if (answer.Status is 400 or 401 or 403 or 409)
+            if (answer.Status is 400 or 401 or 403 or 409 || answer.Error == ApplianceClient.CertificateRefused)
             {
-                throw new JoinRefusedException($"join refused ({answer.Status} {answer.Error}): {answer.Message}");
+                throw new JoinRefusedException(answer.Error == ApplianceClient.CertificateRefused
+                    ? "not joining: " + answer.Message
+                    : $"join refused ({answer.Status} {answer.Error}): {answer.Message}");
             }
 
             LogRetry(_logger, "join", answer.Error ?? "?", answer.Message ?? string.Empty, (long)delay.TotalMilliseconds);

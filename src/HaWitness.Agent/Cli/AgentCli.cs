@@ -13,8 +13,12 @@ internal static class AgentCli
     public static async Task<int> RunAsync(string[] args)
     {
         var config = new Option<string?>("--config") { Description = "Configuration file (default: /etc/hawitness/agent.json if it exists)", HelpName = "FILE" };
-        var witness = new Option<string?>("--witness") { Description = "The appliance's API, e.g. http://10.0.0.1:8080", HelpName = "URL" };
-        var token = new Option<string?>("--join-token") { Description = "The cluster's join token (`hawitness join-token` prints it)", HelpName = "TOKEN" };
+        var witness = new Option<string?>("--witness") { Description = "The appliance's API, e.g. https://10.0.0.1:8443", HelpName = "URL" };
+        var fingerprint = new Option<string?>("--witness-fingerprint") { Description = "SHA-256 of the appliance's HTTPS certificate: talk to it only if it matches (`hawitness join-token` prints it)", HelpName = "SHA256" };
+        var token = new Option<string?>("--join-token") { Description = "The cluster's join token; visible to `ps`: prefer --join-token-file or --join-file", HelpName = "TOKEN" };
+        var tokenFile = new Option<string?>("--join-token-file") { Description = "Read the join token from FILE's first line ('-': stdin)", HelpName = "FILE" };
+        var join = new Option<string?>("--join") { Description = "The join string `hawitness join-token` prints (URL, fingerprint, token); visible to `ps`: prefer --join-file", HelpName = "JOINSTRING" };
+        var joinFile = new Option<string?>("--join-file") { Description = "Read the join string from FILE's first line ('-': stdin)", HelpName = "FILE" };
         var name = new Option<string?>("--name") { Description = "This host's name in the cluster (default: the machine name)", HelpName = "NAME" };
         var hypervisor = new Option<string?>("--hypervisor") { Description = "Hypervisor driver: sim | vix | vmrun | libvirt", HelpName = "KIND" };
         var data = new Option<string?>("--data") { Description = "Local state directory (default: ./var/hawitness-agent)", HelpName = "DIR" };
@@ -27,17 +31,21 @@ internal static class AgentCli
 
         var root = new RootCommand("HaWitness host agent: registers with the appliance, votes in its Raft group, runs this host's VMs as the committed state says, and fences itself when isolated.")
         {
-            config, witness, token, name, hypervisor, data, raft, simVms, probe, initiator, isolation, watchdog,
+            config, witness, fingerprint, token, tokenFile, join, joinFile, name, hypervisor, data, raft, simVms, probe, initiator, isolation, watchdog,
         };
         root.SetAction(async (parse, ct) =>
         {
             AgentOptions options;
             try
             {
+                // Explicit options come after the join string's parts, so they win.
+                var secrets = JoinSecrets.Resolve(parse.GetValue(tokenFile), parse.GetValue(join), parse.GetValue(joinFile), Console.In);
                 options = AgentConfiguration.Load(
                     parse.GetValue(config),
                     Overrides(
+                        [.. secrets,
                         (nameof(AgentOptions.Witness), parse.GetValue(witness)),
+                        (nameof(AgentOptions.WitnessFingerprint), parse.GetValue(fingerprint)),
                         (nameof(AgentOptions.JoinToken), parse.GetValue(token)),
                         (nameof(AgentOptions.Name), parse.GetValue(name)),
                         (nameof(AgentOptions.Hypervisor), parse.GetValue(hypervisor)),
@@ -47,7 +55,7 @@ internal static class AgentCli
                         (nameof(AgentOptions.Probe), parse.GetValue(probe)),
                         (nameof(AgentOptions.InitiatorIqn), parse.GetValue(initiator)),
                         (nameof(AgentOptions.IsolationResponse), parse.GetValue(isolation)),
-                        (nameof(AgentOptions.Watchdog), parse.GetValue(watchdog))));
+                        (nameof(AgentOptions.Watchdog), parse.GetValue(watchdog))]));
             }
             catch (ConfigurationException ex)
             {
@@ -60,6 +68,7 @@ internal static class AgentCli
         return await CliRunner.InvokeAsync(root, args).ConfigureAwait(false);
     }
 
+    /// <summary>The given values as the top configuration layer; for a key given twice, the later one wins.</summary>
     private static IEnumerable<KeyValuePair<string, string?>> Overrides(params (string Key, string? Value)[] values) =>
-        values.Where(v => v.Value is not null).Select(v => KeyValuePair.Create(v.Key, v.Value));
+        values.Where(v => v.Value is not null).GroupBy(v => v.Key, StringComparer.OrdinalIgnoreCase).Select(g => KeyValuePair.Create(g.Key, g.Last().Value));
 }

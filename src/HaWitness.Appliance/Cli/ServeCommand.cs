@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HaWitness.Hosting;
 using HaWitness.Core.Configuration;
+using HaWitness.Operator.Https;
 
 namespace HaWitness.Appliance.Cli;
 
@@ -21,9 +22,13 @@ internal static class ServeCommand
             Description = "The appliance's Raft endpoint, reachable by every agent (default: 127.0.0.1:7400)",
             HelpName = "IP:PORT",
         };
+        var insecure = new Option<bool>("--insecure-http")
+        {
+            Description = "Allow plain http:// URLs off loopback (Http:AllowPlainHttp): passwords and the join token then cross the network in clear",
+        };
         var command = new Command("serve", "Run the appliance: Raft leader, journal, status page and API; stops cleanly on SIGTERM")
         {
-            config, data, urls, raft,
+            config, data, urls, raft, insecure,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -35,7 +40,12 @@ internal static class ServeCommand
                     CommonOptions.Overrides(
                         (nameof(ApplianceOptions.DataDirectory), parse.GetValue(data)),
                         (nameof(ApplianceOptions.Urls), parse.GetValue(urls)),
-                        (nameof(ApplianceOptions.Raft), parse.GetValue(raft))));
+                        (nameof(ApplianceOptions.Raft), parse.GetValue(raft)),
+                        ("Http:AllowPlainHttp", parse.GetValue(insecure) ? "true" : null)));
+                if (ListenPolicy.Evaluate(options.Urls, options.Http.AllowPlainHttp).Problem() is { } problem)
+                {
+                    throw new ConfigurationException(problem);
+                }
             }
             catch (ConfigurationException ex)
             {

@@ -2,6 +2,7 @@ using HaWitness.Failover.Explain;
 using HaWitness.Failover.Planned;
 using HaWitness.Operator.Api;
 using HaWitness.Operator.Auth;
+using HaWitness.Operator.Https;
 using HaWitness.Operator.Page;
 using Microsoft.Extensions.Primitives;
 
@@ -18,7 +19,7 @@ internal static class PageEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", (HttpContext http, OperatorState state) => Html(http, StatusPage.Render(state.Take(), OperatorAuth.ViewerOf(http))));
+        app.MapGet("/", (HttpContext http, OperatorState state, ListenPolicy listen) => Html(http, StatusPage.Render(state.Take(), OperatorAuth.ViewerOf(http), listen.Warning())));
         app.MapGet("/hosts/{name}", (string name, HttpContext http, OperatorState state, ExplainService explain) =>
             HostPage(http, name, state, explain, null, 200));
         app.MapGet("/vms/{name}", (string name, HttpContext http, OperatorState state, ExplainService explain) =>

@@ -61,7 +61,14 @@ public sealed partial class JoinService
     {
         ArgumentNullException.ThrowIfNull(request);
         string who = Printable(request.Name);
-        if (request.Token is not { Length: <= 256 } || !_token.Verify(request.Token))
+        var tokenCheck = request.Token is { Length: <= 256 } ? _token.Check(request.Token) : JoinTokenCheck.Wrong;
+        if (tokenCheck == JoinTokenCheck.Expired)
+        {
+            Refuse(who, remote, "join token expired");
+            return ApiResult<JoinResponse>.Fail(401, "token_expired", "the join token has expired (make a new one on the appliance with `hawitness join-token --rotate [--expires DURATION]`)");
+        }
+
+        if (tokenCheck != JoinTokenCheck.Valid)
         {
             Refuse(who, remote, "wrong join token");
             return ApiResult<JoinResponse>.Fail(401, "bad_token", "the join token is wrong (print it on the appliance with `hawitness join-token`)");

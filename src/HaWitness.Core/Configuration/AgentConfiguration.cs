@@ -20,8 +20,41 @@ public static class AgentConfiguration
             throw ConfigurationSources.BindFailure(ex);
         }
 
+        ReadTokenFile(options);
         Validate(options);
         return options;
+    }
+
+    /// <summary>Replaces <see cref="AgentOptions.JoinTokenFile"/> by the token it holds (its first line).</summary>
+    /// <exception cref="ConfigurationException">Both forms given, or the file cannot be read.</exception>
+    public static void ReadTokenFile(AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrEmpty(options.JoinTokenFile))
+        {
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(options.JoinToken))
+        {
+            throw new ConfigurationException("config: JoinToken and JoinTokenFile are both set; keep one (the file keeps the token off the command line)");
+        }
+
+        OptionChecks.Path(nameof(AgentOptions.JoinTokenFile), options.JoinTokenFile);
+        try
+        {
+            using var reader = new StreamReader(options.JoinTokenFile);
+            options.JoinToken = reader.ReadLine()?.Trim() ?? string.Empty;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException($"config: JoinTokenFile = '{options.JoinTokenFile}' cannot be read: {ex.Message}");
+        }
+
+        if (options.JoinToken.Length == 0)
+        {
+            throw new ConfigurationException($"config: JoinTokenFile = '{options.JoinTokenFile}' is empty; put the token (`hawitness join-token`) on its first line");
+        }
     }
 
     /// <summary>Checks every value; throws on the first bad one.</summary>
@@ -34,9 +67,20 @@ public static class AgentConfiguration
         }
 
         OptionChecks.Urls(nameof(AgentOptions.Witness), options.Witness);
+        if (options.WitnessFingerprint is not null)
+        {
+            options.WitnessFingerprint = Sha256Fingerprint.Normalize(options.WitnessFingerprint)
+                ?? throw new ConfigurationException("config: WitnessFingerprint is not a SHA-256 fingerprint; allowed: 64 hex digits, colons optional (`hawitness join-token` prints it)");
+            if (!options.Witness.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                // A pin on a plain-HTTP URL would protect nothing: refuse rather than pretend.
+                throw new ConfigurationException($"config: WitnessFingerprint is set but Witness = '{options.Witness}' is not https://; the pin needs the appliance's https:// URL");
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(options.JoinToken))
         {
-            throw new ConfigurationException("config: JoinToken is not set; give --join-token (print it on the appliance with `hawitness join-token`)");
+            throw new ConfigurationException("config: JoinToken is not set; give --join-token-file FILE (or - for stdin), --join JOINSTRING, or --join-token (print it on the appliance with `hawitness join-token`)");
         }
 
         if (!Names.IsValidToken(options.JoinToken))

@@ -15,8 +15,17 @@ public sealed class AgentOptions
     /// <summary>The appliance's API, e.g. <c>http://10.0.0.1:8080</c> (<c>--witness</c>).</summary>
     public string? Witness { get; set; }
 
-    /// <summary>The cluster's join token (<c>--join-token</c>).</summary>
+    /// <summary>The cluster's join token (<c>--join-token</c>: visible to <c>ps</c>; prefer <see cref="JoinTokenFile"/>).</summary>
     public string? JoinToken { get; set; }
+
+    /// <summary>A file holding the join token, read at start (<c>--join-token-file</c>; <c>-</c> on the command line reads stdin).</summary>
+    public string? JoinTokenFile { get; set; }
+
+    /// <summary>
+    /// SHA-256 fingerprint of the appliance's HTTPS certificate (<c>--witness-fingerprint</c>): the agent
+    /// talks to the appliance only if its certificate has this hash, whatever its chain or names.
+    /// </summary>
+    public string? WitnessFingerprint { get; set; }
 
     /// <summary>This host's name in the cluster (<c>--name</c>; default: the machine name).</summary>
     public string Name { get; set; } = Environment.MachineName;

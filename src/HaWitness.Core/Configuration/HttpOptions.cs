@@ -14,6 +14,13 @@ public sealed class HttpOptions
     public bool OpenRead { get; set; } = true;
 
     /// <summary>
+    /// Whether a plain <c>http://</c> URL off loopback is allowed (<c>serve --insecure-http</c>). Off by
+    /// default: the admin password and the join token would cross the network in clear. When on, the
+    /// log warns at start and the status page shows a banner.
+    /// </summary>
+    public bool AllowPlainHttp { get; set; }
+
+    /// <summary>
     /// PEM certificate for <c>https://</c> URLs in <c>Urls</c>. Empty: a self-signed certificate is
     /// generated at first start and kept in <c>DATA/https/</c>.
     /// </summary>

@@ -11,13 +11,21 @@ namespace HaWitness.Operator.Page;
 /// </summary>
 internal static class StatusPage
 {
-    public static string Render(OperatorSnapshot s, Viewer viewer)
+    /// <param name="s">The state to show.</param>
+    /// <param name="viewer">Who looks.</param>
+    /// <param name="insecure">A warning shown above everything (plain HTTP off loopback), or null.</param>
+    public static string Render(OperatorSnapshot s, Viewer viewer, string? insecure = null)
     {
         var status = s.Status;
         var h = new Html(64 * 1024 + status.Vms.Count * 320);
         Layout.Begin(h, $"HaWitness · {status.Node}", viewer, refreshSeconds: 5);
         h.Raw("<h1>").Text(status.Node).Raw(" <span class=\"note\">HaWitness ").Text(status.Version).Raw(" · ")
             .Text(status.Time.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)).Raw("</span></h1>");
+        if (insecure is not null)
+        {
+            h.Raw("<div id=\"insecure\" class=\"verdict bad\">INSECURE: ").Text(insecure).Raw("</div>");
+        }
+
         Verdict(h, s);
         Alarms(h, s.Alarms);
         Quorum(h, s);

@@ -10,6 +10,7 @@ namespace HaWitness.Lab.Tests.Netns;
 public sealed class PartitionTests : IAsyncLifetime
 {
     private const int Http = 8080;
+    private const int Https = 8443;
     private readonly NetnsLab _lab = new();
     private readonly Dictionary<string, TestProcess> _agents = [];
     private TestProcess? _appliance;
@@ -25,14 +26,19 @@ public sealed class PartitionTests : IAsyncLifetime
         await _lab.UpAsync(("w", 1), ("a", 11), ("b", 12));
         string data = Path.Combine(_lab.Dir, "w");
         var env = new Dictionary<string, string>(ClusterLab.FastTimings);
-        _appliance = _lab.Start("w", Binaries.Appliance, ["serve", "--data", data, "--urls", $"http://0.0.0.0:{Http}", "--raft", $"{_lab.Ip(1)}:7400"], env);
+        // As deployed: plain HTTP on loopback for the local status reads, HTTPS for the hosts, which
+        // pin its self-signed certificate through the join string.
+        string agentsUrl = $"https://{_lab.Ip(1)}:{Https}";
+        _appliance = _lab.Start("w", Binaries.Appliance, ["serve", "--data", data, "--urls", $"http://127.0.0.1:{Http};{agentsUrl}", "--raft", $"{_lab.Ip(1)}:7400"], env);
         await _appliance.WaitForListeningAsync();
-        var (_, token, _) = await TestProcess.RunAsync(Binaries.Appliance, ["join-token", "--data", data]);
+        var (_, join, _) = await TestProcess.RunAsync(Binaries.Appliance, ["join-token", "--data", data, "--url", agentsUrl, "--join-string"]);
+        string joinFile = Path.Combine(_lab.Dir, "join");
+        await File.WriteAllTextAsync(joinFile, join);
         foreach (var (name, host) in new[] { ("a", 11), ("b", 12) })
         {
             _agents[name] = _lab.Start(name, Binaries.Agent,
             [
-                "--witness", $"http://{_lab.Ip(1)}:{Http}", "--join-token", token.Trim(), "--name", "host-" + name,
+                "--join-file", joinFile, "--name", "host-" + name,
                 "--hypervisor", "sim", "--sim-vms", "2", "--data", Path.Combine(_lab.Dir, name),
                 "--raft", $"{_lab.Ip(host)}:7420", "--probe", $"{_lab.Ip(host)}:7421",
             ], new Dictionary<string, string> { ["HAWITNESS_AGENT_PowerOffBoundMs"] = "1000" });
