@@ -43,12 +43,7 @@ public sealed class ClusterLab : IAsyncDisposable
 
     public IReadOnlyDictionary<string, TestProcess> Agents => _agents;
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    public static int FreePort() => HaWitness.TestSupport.FreePort.Tcp();
 
     public async Task StartApplianceAsync(IReadOnlyDictionary<string, string>? env = null, params string[] extra)
     {

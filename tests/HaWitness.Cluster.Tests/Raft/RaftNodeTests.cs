@@ -31,12 +31,7 @@ public sealed class RaftNodeTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private static IPEndPoint FreeEndPoint()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return (IPEndPoint)l.LocalEndpoint;
-    }
+    private static IPEndPoint FreeEndPoint() => new(IPAddress.Loopback, FreePort.Tcp());
 
     private async Task<RaftNode> Start(string name, bool appliance, ClusterCa? signer = null, IPEndPoint? ep = null, MemberRole? role = null, bool? leaderEligible = null)
     {
