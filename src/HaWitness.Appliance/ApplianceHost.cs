@@ -62,6 +62,13 @@ internal static partial class ApplianceHost
                     return await Fail($"cannot listen on the Raft endpoint {options.Raft}: {ex.Message}").ConfigureAwait(false);
                 }
 
+                catch (IOException ex) when (DataDirectory.IsStorageFailure(ex))
+                {
+                    // The Raft log and identity are written at start: a full or read-only disk
+                    // stops it here with one line, not a stack trace.
+                    return await Fail(DataDirectory.Explain(dataDir.Path, "the Raft identity and log", ex)).ConfigureAwait(false);
+                }
+
                 await using (node)
                 {
                     return await ServeAsync(options, dataDir, journal, ca, node, cancellationToken).ConfigureAwait(false);

@@ -78,10 +78,18 @@ public sealed class DataDirectory : IDisposable
     }
 
     /// <summary>
-    /// One line for a failure to write in the directory. .NET carries the errno in
-    /// <see cref="Exception.HResult"/> on Unix; the common ones get words an operator acts on.
+    /// True when <paramref name="ex"/> is the file system refusing writes (full, over quota,
+    /// read-only) rather than a bug: <see cref="Explain"/> then has the line for the operator.
     /// </summary>
-    internal static string Explain(string directory, string file, Exception ex) => ex.HResult switch
+    public static bool IsStorageFailure(Exception ex) =>
+        ex is IOException && ex.HResult is ENoSpace or EDiskQuota or EReadOnlyFs;
+
+    /// <summary>
+    /// One line for a failure to write <paramref name="file"/> in <paramref name="directory"/>.
+    /// .NET carries the errno in <see cref="Exception.HResult"/> on Unix; the common ones get
+    /// words an operator acts on.
+    /// </summary>
+    public static string Explain(string directory, string file, Exception ex) => ex.HResult switch
     {
         EReadOnlyFs => $"data directory {directory} is on a read-only file system; HaWitness writes its journal there: remount it read-write or choose another --data directory",
         ENoSpace or EDiskQuota => $"journal: the disk holding {directory} is full (cannot write {file}); free space there and start again",
