@@ -87,7 +87,9 @@ public static class JournalRebuild
     /// <summary>One sentence on what was lost.</summary>
     public static string Gap(long readable, HighWaterMark? mark) => mark is { } m && m.Decisions > readable
         ? string.Create(CultureInfo.InvariantCulture, $"decisions {readable + 1}..{m.Decisions} of the old journal are lost (readable up to {readable})")
-        : string.Create(CultureInfo.InvariantCulture, $"the old journal is readable up to decision {readable}; no high-water mark says more was written");
+        : mark is { } known
+            ? string.Create(CultureInfo.InvariantCulture, $"the old journal is readable up to decision {readable}, as far as its high-water mark ({known.Decisions}) says was written")
+            : string.Create(CultureInfo.InvariantCulture, $"the old journal is readable up to decision {readable}; it had no high-water mark to say more was written");
 
     private static HighWaterMark? TryReadMark(string path)
     {

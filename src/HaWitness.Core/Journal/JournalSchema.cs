@@ -83,7 +83,8 @@ internal static class JournalSchema
         var problems = new List<string>();
         while (r.Read())
         {
-            problems.Add(r.GetString(0));
+            // SQLite's report spans lines; the refusal must stay one line.
+            problems.Add(r.GetString(0).ReplaceLineEndings(" "));
         }
 
         if (problems.Count != 1 || problems[0] != "ok")
