@@ -16,6 +16,7 @@ public sealed partial class JournalStore
     private HighWaterMark _markWritten;
     private bool _dirty;
     private ITimer? _maintenance;
+    private int _ticking;
     private DateTimeOffset _lastCheckpoint;
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
@@ -74,6 +75,12 @@ public sealed partial class JournalStore
 
     private void Tick()
     {
+        // A system timer fires again while a slow tick (a long retention pass) still runs: one at a time.
+        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        {
+            return;
+        }
+
         try
         {
             if (Volatile.Read(ref _disposed))
@@ -103,6 +110,10 @@ public sealed partial class JournalStore
         {
             // A background duty logs and goes on; the fault (if any) shows on /healthz.
             LogMaintenanceFailed(_logger, FilePath, ex.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
         }
     }
 
