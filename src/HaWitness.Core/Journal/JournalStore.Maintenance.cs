@@ -88,6 +88,11 @@ public sealed partial class JournalStore
                 return;
             }
 
+            if (Volatile.Read(ref _writeFault) is not null)
+            {
+                ProbeWrite();
+            }
+
             if (Volatile.Read(ref _dirty))
             {
                 WriteHighWater();
@@ -114,6 +119,26 @@ public sealed partial class JournalStore
         finally
         {
             Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    /// <summary>
+    /// While faulted, a write that adds no row: rewriting <c>user_version</c> with its own value
+    /// still commits a page to the WAL, so it succeeds only when the disk takes writes again, and
+    /// then clears the fault (and <c>/healthz</c>) without waiting for the next decision.
+    /// </summary>
+    private void ProbeWrite()
+    {
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            Write(() =>
+            {
+                using var cmd = _writer.CreateCommand();
+                cmd.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version={JournalSchema.Migrations.Count}");
+                cmd.ExecuteNonQuery();
+                return 0L;
+            });
         }
     }
 

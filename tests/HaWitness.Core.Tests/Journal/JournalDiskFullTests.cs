@@ -45,12 +45,18 @@ public sealed class JournalDiskFullTests(ITestOutputHelper output)
         Assert.False(journal.Ping());
         Assert.Throws<IOException>(journal.WriteHighWater);
 
+        // Still full: the scheduled probe fails and the fault stays.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.NotNull(journal.Fault);
+
+        // Space again: the probe (no row) clears the fault before any new decision.
         File.Delete(filler);
-        long after = journal.Append(new NewDecision("X", Subjects.Cluster, Outcome.Decided));
-        journal.WriteHighWater();
+        _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Null(journal.Fault);
         Assert.True(journal.Ping());
+        long after = journal.Append(new NewDecision("X", Subjects.Cluster, Outcome.Decided));
         Assert.True(after > before);
+        Assert.Equal(after, journal.Stats().LastDecisionId);
     }
 
     [Fact]
