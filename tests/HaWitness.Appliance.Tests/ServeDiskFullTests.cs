@@ -52,6 +52,18 @@ public sealed class ServeDiskFullTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.Equal($"journal: the disk holding {data} is full\n", body);
 
+        // Space again: the journal's probe clears the fault within its interval (1 s), no decision needed.
+        File.Delete(disk.File("filler"));
+        var healthy = DateTime.UtcNow.AddSeconds(10);
+        while ((await _http.GetAsync(new Uri(url, "/healthz"))).StatusCode != HttpStatusCode.OK && DateTime.UtcNow < healthy)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(url, "/healthz"))).StatusCode);
+
+        // Full again, and stopped on the full disk.
+        disk.Fill();
         app.Signal(Posix.SIGTERM);
         Assert.Equal(0, await app.WaitForExitAsync(Exit));
 
@@ -61,5 +73,32 @@ public sealed class ServeDiskFullTests(ITestOutputHelper output) : IDisposable
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines, l => l.StartsWith("hawitness: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith($"hawitness: journal: the disk holding {data}", StringComparison.Ordinal) && l.Contains("is full", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ReadOnlyDataDirectory_ExitsOneSayingSo_NotInUse()
+    {
+        using var disk = SmallDisk.TryMount(64L * 1024 * 1024, out string why);
+        if (disk is null)
+        {
+            output.WriteLine("skipped: " + why);
+            return;
+        }
+
+        string data = disk.File("data");
+        using (var app = TestProcess.Start(Binaries.Appliance, ["serve", "--data", data, "--urls", "http://127.0.0.1:0", "--raft", FreeRaft()]))
+        {
+            await app.WaitForListeningAsync();
+            app.Signal(Posix.SIGTERM);
+            Assert.Equal(0, await app.WaitForExitAsync(Exit));
+        }
+
+        disk.Remount(readOnly: true);
+        var (code, _, stderr) = await TestProcess.RunAsync(Binaries.Appliance, ["serve", "--data", data, "--urls", "http://127.0.0.1:0", "--raft", FreeRaft()], Exit);
+        disk.Remount(readOnly: false);
+
+        output.WriteLine($"exit {code}: {stderr}");
+        Assert.Equal(1, code);
+        Assert.Equal($"hawitness: data directory {data} is on a read-only file system; HaWitness writes its journal there: remount it read-write or choose another --data directory", stderr.Trim());
     }
 }
