@@ -39,7 +39,7 @@ internal static partial class ApplianceHost
             JournalStore journal;
             try
             {
-                journal = JournalStore.Open(dataDir.File(JournalStore.FileName), TimeProvider.System, loggers.CreateLogger<JournalStore>());
+                journal = JournalStore.Open(dataDir.File(JournalStore.FileName), TimeProvider.System, loggers.CreateLogger<JournalStore>(), options.Journal);
             }
             catch (JournalOpenException ex)
             {
@@ -60,6 +60,13 @@ internal static partial class ApplianceHost
                 catch (SocketException ex)
                 {
                     return await Fail($"cannot listen on the Raft endpoint {options.Raft}: {ex.Message}").ConfigureAwait(false);
+                }
+
+                catch (IOException ex) when (DataDirectory.IsStorageFailure(ex))
+                {
+                    // The Raft log and identity are written at start: a full or read-only disk
+                    // stops it here with one line, not a stack trace.
+                    return await Fail(DataDirectory.Explain(dataDir.Path, "the Raft identity and log", ex)).ConfigureAwait(false);
                 }
 
                 await using (node)
@@ -102,6 +109,9 @@ internal static partial class ApplianceHost
 
         await using var app = builder.Build();
         node.Validator.OnRefused = app.Services.GetRequiredService<RefusalJournal>().Refused;
+        var alarms = app.Services.GetRequiredService<Failover.Alarms.IAlarmSink>();
+        journal.Faulted += reason => alarms.Raise(new Failover.Alarms.Alarm(
+            Failover.Alarms.AlarmKind.JournalFault, Subjects.Cluster, "the journal cannot take writes: " + reason, TimeProvider.System.GetUtcNow()));
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Appliance");
         _ = app.Services.GetRequiredService<StatusBuilder>(); // stamps startedAt now
         _ = app.Services.GetRequiredService<Cluster.Join.JoinToken>().GetOrCreate();
@@ -118,10 +128,28 @@ internal static partial class ApplianceHost
             return await Fail($"cannot listen on {options.Urls}: {ex.Message}").ConfigureAwait(false);
         }
 
-        journal.RecordEvent("ApplianceStarted", Subjects.Cluster, $"version {StatusBuilder.Version}, pid {Environment.ProcessId}, listening on {options.Urls}, Raft {options.Raft}");
+        try
+        {
+            journal.RecordEvent("ApplianceStarted", Subjects.Cluster, $"version {StatusBuilder.Version}, pid {Environment.ProcessId}, listening on {options.Urls}, Raft {options.Raft}");
+        }
+        catch (JournalWriteException)
+        {
+            // A journal that cannot take its first row cannot take decisions: refuse to run.
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return await Fail("journal: " + (journal.Fault ?? "cannot write to the journal")).ConfigureAwait(false);
+        }
+
         LogStarted(log, StatusBuilder.Version, options.Urls, options.Raft, dataDir.Path);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-        journal.RecordEvent("ApplianceStopped", Subjects.Cluster, "clean shutdown");
+        try
+        {
+            journal.RecordEvent("ApplianceStopped", Subjects.Cluster, "clean shutdown");
+        }
+        catch (JournalWriteException)
+        {
+            // Stopping stays clean on a full disk: the failure is logged by the journal already.
+        }
+
         LogStopped(log);
         await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return CliExit.Ok;

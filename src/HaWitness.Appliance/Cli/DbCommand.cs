@@ -9,7 +9,7 @@ using HaWitness.Core.Storage;
 namespace HaWitness.Appliance.Cli;
 
 /// <summary>
-/// <c>hawitness db check|bench</c>: offline tools for the local journal database. They take the
+/// <c>hawitness db check|bench|rebuild</c>: offline tools for the local journal database. They take the
 /// data directory's lock, so they refuse to run beside a live appliance on the same directory.
 /// </summary>
 internal static class DbCommand
@@ -19,6 +19,39 @@ internal static class DbCommand
         var command = new Command("db", "Offline tools for the journal database (the appliance must not be running on the same --data)");
         command.Subcommands.Add(Check());
         command.Subcommands.Add(Bench());
+        command.Subcommands.Add(Rebuild());
+        return command;
+    }
+
+    private static Command Rebuild()
+    {
+        var data = CommonOptions.Data();
+        var command = new Command("rebuild",
+            "If the journal is refused (damaged, truncated), move its files aside (never deleted) and start a new one, seeded with the host and VM rows still readable") { data };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                using var dir = DataDirectory.Acquire(parse.GetValue(data) ?? "./var/hawitness");
+                var result = JournalRebuild.Run(dir.File(JournalStore.FileName));
+                string took = result.Elapsed.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture);
+                if (result.Reason is null)
+                {
+                    Console.WriteLine($"ok: the journal opens; nothing to rebuild ({took} ms)");
+                    return CliExit.Ok;
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"rebuilt: the damaged journal is in {result.MovedTo}; a new journal starts with {result.Hosts} hosts and {result.Vms} VMs seeded; {JournalRebuild.Gap(result.ReadableDecisions, result.HighWater)}; took {took} ms"));
+                Console.WriteLine("was refused because: " + result.Reason);
+                return CliExit.Ok;
+            }
+            catch (Exception ex) when (ex is DataDirectoryException or JournalOpenException or JournalWriteException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine("hawitness: " + ex.Message);
+                return CliExit.Failed;
+            }
+        });
         return command;
     }
 

@@ -45,6 +45,11 @@ public static class ApplianceConfiguration
         {
             throw new ConfigurationException("config: " + alarms);
         }
+        if (options.Journal.Validate() is { } journal)
+        {
+            throw new ConfigurationException("config: " + journal);
+        }
+
         if (options.Http.Validate() is { } http)
         {
             throw new ConfigurationException("config: " + http);

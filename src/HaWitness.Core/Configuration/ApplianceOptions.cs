@@ -43,6 +43,9 @@ public sealed class ApplianceOptions
     /// <summary>The iSCSI target to fence on, and how to reach it (section <c>Target</c>).</summary>
     public TargetOptions Target { get; set; } = new();
 
+    /// <summary>The decision journal: checkpoints, high-water mark, retention (section <c>Journal</c>).</summary>
+    public JournalOptions Journal { get; set; } = new();
+
     /// <summary>The operators' page and API: open reads, HTTPS certificate, login sessions (section <c>Http</c>).</summary>
     public HttpOptions Http { get; set; } = new();
 }

@@ -27,4 +27,6 @@ public static class DecisionKinds
     public const string Maintenance = "Maintenance";
     /// <summary>An alarm was delivered (or its delivery failed).</summary>
     public const string AlarmDelivery = "AlarmDelivery";
+    /// <summary>A damaged journal was moved aside and this one started in its place (<c>hawitness db rebuild</c>).</summary>
+    public const string JournalRebuilt = "JournalRebuilt";
 }

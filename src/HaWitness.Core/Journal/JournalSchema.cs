@@ -83,13 +83,14 @@ internal static class JournalSchema
         var problems = new List<string>();
         while (r.Read())
         {
-            problems.Add(r.GetString(0));
+            // SQLite's report spans lines; the refusal must stay one line.
+            problems.Add(r.GetString(0).ReplaceLineEndings(" "));
         }
 
         if (problems.Count != 1 || problems[0] != "ok")
         {
             throw new JournalOpenException(
-                $"journal {path} failed its integrity check ({string.Join("; ", problems)}); it was left untouched: restore it from a backup");
+                $"journal {path} failed its integrity check ({string.Join("; ", problems)}); it was left untouched: restore it from a backup, or run 'hawitness db rebuild' to move it aside and start a new one");
         }
     }
 
@@ -97,7 +98,7 @@ internal static class JournalSchema
     /// WAL with <c>synchronous=FULL</c>: every commit fsyncs the WAL, so an acknowledged row
     /// survives power loss (NORMAL would only survive a process crash).
     /// </summary>
-    internal static void ConfigureDurability(SqliteConnection c, string path)
+    internal static void ConfigureDurability(SqliteConnection c, string path, long walSizeLimit)
     {
         using (var cmd = c.CreateCommand())
         {
@@ -111,6 +112,8 @@ internal static class JournalSchema
 
         Exec(c, "PRAGMA synchronous=FULL");
         Exec(c, "PRAGMA busy_timeout=5000");
+        // A checkpoint that could not truncate (a reader held it) still shrinks the WAL to this.
+        Exec(c, string.Create(CultureInfo.InvariantCulture, $"PRAGMA journal_size_limit={walSizeLimit}"));
     }
 
     /// <summary>Applies pending migrations in one transaction; returns the version found.</summary>

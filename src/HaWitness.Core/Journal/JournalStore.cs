@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using HaWitness.Core.Configuration;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,12 +36,14 @@ public sealed partial class JournalStore : IDisposable
     private readonly SqliteCommand _insertEvent;
     private bool _disposed;
 
-    private JournalStore(string path, SqliteConnection writer, TimeProvider time, ILogger logger)
+    private JournalStore(string path, SqliteConnection writer, TimeProvider time, ILogger logger, JournalOptions options, HighWaterMark? mark)
     {
         FilePath = path;
         _writer = writer;
         _time = time;
         _logger = logger;
+        _options = options;
+        _markWritten = mark ?? default;
         _readConnectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -65,13 +68,15 @@ public sealed partial class JournalStore : IDisposable
 
     /// <summary>
     /// Opens (or, when no file exists yet, creates) the journal at <paramref name="path"/> and
-    /// applies pending migrations.
+    /// applies pending migrations. While open, the store checkpoints its WAL, refreshes its
+    /// high-water mark and prunes old rows on the schedule of <paramref name="options"/>.
     /// </summary>
     /// <exception cref="JournalOpenException">
     /// The file is not a SQLite database, belongs to another application, was written by a newer
-    /// HaWitness, fails its integrity check, or is locked. The file is not modified.
+    /// HaWitness, fails its integrity check, holds fewer rows than its high-water mark, or is
+    /// locked. The file is not modified.
     /// </exception>
-    public static JournalStore Open(string path, TimeProvider? time = null, ILogger<JournalStore>? logger = null)
+    public static JournalStore Open(string path, TimeProvider? time = null, ILogger<JournalStore>? logger = null, JournalOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         SqliteNative.EnsureInitialized();
@@ -82,6 +87,13 @@ public sealed partial class JournalStore : IDisposable
         {
             throw new JournalOpenException(
                 $"journal {path} is missing but its write-ahead log {path}-wal is there: restore the journal file or move the -wal file away; refusing to start a new journal over it");
+        }
+
+        var mark = HighWaterMark.Read(HighWaterMark.PathFor(path));
+        if (!exists && mark is { } m && (m.Decisions > 0 || m.Events > 0))
+        {
+            throw new JournalOpenException(string.Create(CultureInfo.InvariantCulture,
+                $"journal {path} is missing but its high-water mark says decisions up to {m.Decisions} and events up to {m.Events} were written: restore the journal, or run 'hawitness db rebuild' to start a new one; refusing to start empty"));
         }
 
         if (exists)
@@ -101,16 +113,21 @@ public sealed partial class JournalStore : IDisposable
         try
         {
             connection.Open();
+            // SQLite checkpoints and deletes the WAL when its last connection closes: a refused
+            // journal must keep its WAL as found, so closing never checkpoints; Dispose does it.
+            NoCheckpointOnClose(connection);
             JournalSchema.CheckIdentity(connection, path);
             if (exists)
             {
                 JournalSchema.CheckIntegrity(connection, path);
+                CheckHighWater(connection, path, mark);
             }
 
-            JournalSchema.ConfigureDurability(connection, path);
+            JournalSchema.ConfigureDurability(connection, path, (options ?? new JournalOptions()).WalSizeLimitBytes);
             int from = JournalSchema.Migrate(connection);
-            var store = new JournalStore(path, connection, time ?? TimeProvider.System, log);
+            var store = new JournalStore(path, connection, time ?? TimeProvider.System, log, options ?? new JournalOptions(), mark);
             LogOpened(log, path, from, SchemaVersion);
+            store.StartMaintenance();
             return store;
         }
         catch (SqliteException ex)
@@ -231,10 +248,10 @@ public sealed partial class JournalStore : IDisposable
         }
     }
 
-    /// <summary>True while the journal answers a trivial query (used by <c>/healthz</c>).</summary>
+    /// <summary>True while the journal answers a trivial query and its last write did not fail (used by <c>/healthz</c>).</summary>
     public bool Ping()
     {
-        if (Volatile.Read(ref _disposed))
+        if (Volatile.Read(ref _disposed) || Fault is not null)
         {
             return false;
         }
@@ -267,6 +284,8 @@ public sealed partial class JournalStore : IDisposable
             }
 
             Volatile.Write(ref _disposed, true);
+            _maintenance?.Dispose();
+            CloseCleanly();
             _insertDecision.Dispose();
             _insertEvent.Dispose();
             _writer.Dispose();
@@ -284,15 +303,21 @@ public sealed partial class JournalStore : IDisposable
 
     private long Write(Func<long> write)
     {
+        long result;
         try
         {
-            return write();
+            result = write();
         }
         catch (SqliteException ex)
         {
             LogWriteFailed(_logger, FilePath, Describe(ex));
+            SetWriteFault(ex);
             throw new JournalWriteException($"journal {FilePath}: write failed: {Describe(ex)}", ex);
         }
+
+        ClearWriteFault();
+        Volatile.Write(ref _dirty, true);
+        return result;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
@@ -351,43 +376,6 @@ public sealed partial class JournalStore : IDisposable
         c.Open();
         return c;
     }
-
-    private static void CheckHeader(string path)
-    {
-        Span<byte> header = stackalloc byte[16];
-        int read;
-        try
-        {
-            using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            read = f.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        }
-        catch (IOException ex)
-        {
-            throw new JournalOpenException($"journal {path}: cannot read it: {ex.Message}", ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new JournalOpenException($"journal {path}: permission denied: {ex.Message}", ex);
-        }
-
-        if (read < 16 || !header.SequenceEqual("SQLite format 3\0"u8))
-        {
-            throw new JournalOpenException(
-                $"journal {path} is not a SQLite database (corrupt or foreign file); it was left untouched: restore it from a backup or move it away");
-        }
-    }
-
-    internal static string Describe(SqliteException ex) => ex.SqliteErrorCode switch
-    {
-        5 or 6 => "the database is locked by another process (is another HaWitness using this data directory?)",
-        8 => "the database is read-only (check permissions and the file system)",
-        10 => "I/O error: " + ex.Message,
-        11 => "the database file is corrupt (" + ex.Message + "); it was left untouched: restore it from a backup",
-        13 => "the disk is full",
-        14 => "cannot open the database file (missing directory or permission denied)",
-        26 => "the file is not a database (corrupt or foreign file); it was left untouched",
-        _ => ex.Message,
-    };
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Journal {Path} open at schema {From} -> {To}")]
     private static partial void LogOpened(ILogger logger, string path, int from, int to);

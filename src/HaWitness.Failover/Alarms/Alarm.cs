@@ -11,6 +11,8 @@ internal enum AlarmKind
     VmNotRestarted,
     /// <summary>The appliance lost its heartbeat quorum: no failover until it is back.</summary>
     QuorumLost,
+    /// <summary>The journal cannot take writes (disk full, I/O error): decisions that need it are refused.</summary>
+    JournalFault,
 }
 
 /// <summary>One alarm, as hooks receive it.</summary>

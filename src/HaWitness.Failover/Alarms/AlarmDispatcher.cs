@@ -74,7 +74,16 @@ internal sealed partial class AlarmDispatcher(
                     ? $"{payload.Kind} alarm about {payload.Subject} delivered by {channel.Name} (try {attempt})"
                     : $"{payload.Kind} alarm about {payload.Subject} not delivered by {channel.Name} (try {attempt} of {options.Tries}): {error}",
             };
-            journal.Append(new NewDecision(DecisionKinds.AlarmDelivery, Subjects.Cluster, error is null ? Outcome.Succeeded : Outcome.Failed, evidence));
+            try
+            {
+                journal.Append(new NewDecision(DecisionKinds.AlarmDelivery, Subjects.Cluster, error is null ? Outcome.Succeeded : Outcome.Failed, evidence));
+            }
+            catch (JournalWriteException)
+            {
+                // The delivery already happened; the alarm about a full journal must not stop
+                // the dispatcher. The journal logged its failure.
+            }
+
             if (error is null)
             {
                 LogDelivered(logger, payload.Kind, payload.Subject, channel.Name, attempt);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 
 namespace HaWitness.Fencing.Ssh;
 
@@ -17,7 +18,8 @@ internal enum HostKeyVerdict
 /// <summary>
 /// Host keys pinned on first use, in OpenSSH's known_hosts format (<c>[host]:port type base64</c>,
 /// plain <c>host</c> for port 22), so <c>ssh-keygen -F</c> and <c>ssh -o UserKnownHostsFile=</c>
-/// read the same file. Hashed (<c>|1|</c>) and marker (<c>@</c>) lines are kept but not used.
+/// read the same file. Hashed names (<c>|1|salt|hash</c>, as <c>ssh-keygen -H</c> writes them)
+/// match like plain ones; marker (<c>@</c>) lines are kept but not used. New pins are written plain.
 /// A host with any pinned key must present one of its pinned keys; a different key is refused.
 /// </summary>
 internal sealed class KnownHosts
@@ -56,13 +58,13 @@ internal sealed class KnownHosts
                 foreach (var raw in File.ReadLines(Path))
                 {
                     string line = raw.Trim();
-                    if (line.Length == 0 || line[0] is '#' or '@' or '|')
+                    if (line.Length == 0 || line[0] is '#' or '@')
                     {
                         continue;
                     }
 
                     var fields = line.Split((char[]?)null, 4, StringSplitOptions.RemoveEmptyEntries);
-                    if (fields.Length >= 3 && fields[0].Split(',').Contains(pattern, StringComparer.Ordinal))
+                    if (fields.Length >= 3 && Matches(fields[0], pattern))
                     {
                         known.Add((fields[1], fields[2]));
                     }
@@ -88,6 +90,36 @@ internal sealed class KnownHosts
 
             File.AppendAllText(Path, $"{pattern} {keyType} {key}\n");
             return HostKeyVerdict.PinnedNow;
+        }
+    }
+
+    /// <summary>
+    /// True when a known_hosts name field names <paramref name="pattern"/>: a comma-separated list
+    /// of plain names, or one hashed name <c>|1|base64(salt)|base64(HMAC-SHA1(salt, pattern))</c>.
+    /// </summary>
+    internal static bool Matches(string names, string pattern)
+    {
+        if (!names.StartsWith("|1|", StringComparison.Ordinal))
+        {
+            return names.Split(',').Contains(pattern, StringComparer.Ordinal);
+        }
+
+        var parts = names.Split('|');
+        if (parts.Length != 4)
+        {
+            return false;
+        }
+
+        try
+        {
+            byte[] salt = Convert.FromBase64String(parts[2]);
+            byte[] hash = Convert.FromBase64String(parts[3]);
+            byte[] mine = HMACSHA1.HashData(salt, Encoding.UTF8.GetBytes(pattern));
+            return CryptographicOperations.FixedTimeEquals(mine, hash);
+        }
+        catch (FormatException)
+        {
+            return false;
         }
     }
 

@@ -40,6 +40,10 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("""{ "Urls": "ftp://x" }""", "Urls has 'ftp://x'")]
     [InlineData("""{ "DataDirectory": "" }""", "DataDirectory is empty")]
     [InlineData("""{ "LeaseMs": 5000 }""", "LeaseMs")]
+    [InlineData("""{ "Journal": { "CheckpointIntervalMs": 10 } }""", "Journal:CheckpointIntervalMs = 10 is out of range; allowed 1000..86400000 ms")]
+    [InlineData("""{ "Journal": { "RetentionDays": -1 } }""", "Journal:RetentionDays = -1 is out of range")]
+    [InlineData("""{ "Journal": { "MaxDecisions": 10 } }""", "Journal:MaxDecisions = 10 is out of range; allowed 0 (no limit) or 1000..100000000")]
+    [InlineData("""{ "Journal": { "Retention": 5 } }""", "Retention")]
     [InlineData("""{ "Urls": "http://127.0.0.1:1", }""", null)]
     public void Load_BadValue_NamesTheKeyInOneLine(string json, string? expected)
     {
@@ -54,6 +58,14 @@ public sealed class ConfigurationTests : IDisposable
         var ex = Assert.Throws<ConfigurationException>(() => ApplianceConfiguration.Load(file, []));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void Load_JournalSection_BindsItsKeys()
+    {
+        string file = Write("""{ "Journal": { "CheckpointIntervalMs": 5000, "RetentionDays": 30, "MaxEvents": 0 } }""");
+        var o = ApplianceConfiguration.Load(file, []);
+        Assert.Equal((5000, 30, 0, 1_000_000), (o.Journal.CheckpointIntervalMs, o.Journal.RetentionDays, o.Journal.MaxEvents, o.Journal.MaxDecisions));
     }
 
     [Fact]

@@ -173,6 +173,7 @@ public sealed class JournalStoreTests : IDisposable
         var ex = Assert.Throws<JournalOpenException>(() => JournalStore.Open(DbPath));
 
         Assert.Matches("integrity check|corrupt|not a database", ex.Message);
+        Assert.DoesNotContain('\n', ex.Message);
         Assert.Equal(bytes, File.ReadAllBytes(DbPath));
     }
 

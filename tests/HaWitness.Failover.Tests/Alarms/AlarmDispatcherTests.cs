@@ -56,6 +56,27 @@ public sealed class AlarmDispatcherTests
         Assert.Contains("connection refused", rows[0].EvidenceJson, StringComparison.Ordinal);
     }
 
+    /// <summary>A journal on a full disk: every write fails.</summary>
+    private sealed class FullJournal : HaWitness.Failover.Journal.IDecisionJournal
+    {
+        public long Append(NewDecision decision) => throw new JournalWriteException("journal: write failed: the disk is full");
+
+        public IReadOnlyList<DecisionRecord> Decisions(DecisionQuery query) => [];
+
+        public void UpsertVm(VmUpdate vm, string reason) => throw new JournalWriteException("journal: write failed: the disk is full");
+    }
+
+    [Fact]
+    public async Task JournalThatCannotWrite_TheAlarmIsDeliveredAllTheSame()
+    {
+        var channel = new FlakyChannel(failures: 0);
+        var dispatcher = new AlarmDispatcher([channel], new FullJournal(), TimeProvider.System, new AlarmOptions { Tries = 2, RetryDelayMs = 1 }, "w", NullLogger<AlarmDispatcher>.Instance);
+        var journalFault = new Alarm(AlarmKind.JournalFault, "cluster", "the journal cannot take writes: the disk is full", HostFailed.Time);
+
+        Assert.True(await dispatcher.DeliverAsync(channel, journalFault, CancellationToken.None));
+        Assert.Equal("JournalFault", Assert.Single(channel.Seen).Kind);
+    }
+
     [Fact]
     public async Task Delivery_GivesUpAfterItsTries()
     {

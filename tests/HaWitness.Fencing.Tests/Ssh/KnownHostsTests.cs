@@ -38,6 +38,28 @@ public sealed class KnownHostsTests : IDisposable
     }
 
     [Fact]
+    public async Task HashedLines_FromSshKeygen_AreHonoured_ForPortTwentyTwoAndOtherPorts()
+    {
+        string path = _dir.File("known_hosts");
+        File.WriteAllText(path,
+            "10.0.0.1 ssh-ed25519 " + Convert.ToBase64String(KeyA) + "\n[10.0.0.2]:2222 ssh-ed25519 " + Convert.ToBase64String(KeyA) + "\n");
+        var (code, stdout, stderr) = await ProcessRunner.RunAsync("ssh-keygen", ["-H", "-f", path]);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.All(File.ReadAllLines(path), l => Assert.StartsWith("|1|", l, StringComparison.Ordinal));
+        byte[] hashed = File.ReadAllBytes(path);
+        var kh = new KnownHosts(path);
+
+        Assert.Equal(HostKeyVerdict.Trusted, kh.Check("10.0.0.1", 22, "ssh-ed25519", KeyA, out _));
+        Assert.Equal(HostKeyVerdict.Trusted, kh.Check("10.0.0.2", 2222, "ssh-ed25519", KeyA, out _));
+        Assert.Equal(HostKeyVerdict.Mismatch, kh.Check("10.0.0.1", 22, "ssh-ed25519", KeyB, out var pinned));
+        Assert.Equal(["ssh-ed25519 " + KnownHosts.Fingerprint(KeyA)], pinned);
+        Assert.Equal(HostKeyVerdict.Mismatch, kh.Check("10.0.0.2", 2222, "ssh-ed25519", KeyB, out _));
+        Assert.Equal(hashed, File.ReadAllBytes(path));
+        // The same address on another port is another host, as for ssh.
+        Assert.Equal(HostKeyVerdict.PinnedNow, kh.Check("10.0.0.2", 22, "ssh-ed25519", KeyB, out _));
+    }
+
+    [Fact]
     public void Fingerprint_IsOpenSshStyle() =>
         Assert.Matches("^SHA256:[A-Za-z0-9+/]{43}$", KnownHosts.Fingerprint(KeyA));
 }

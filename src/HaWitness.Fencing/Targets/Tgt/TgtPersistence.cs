@@ -14,7 +14,11 @@ internal static class TgtPersistence
     public const string FileName = "hawitness.conf";
 
     // $1 = file, $2 = content. Written beside and renamed: a crash leaves the old file or the new.
-    private const string WriteScript = "umask 022 && printf '%s' \"$2\" > \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\"";
+    // coreutils' sync fsyncs the files it is given: the new file before the rename (else a power
+    // cut can leave the renamed name on an empty file) and the directory after it (else the rename
+    // itself can be lost).
+    private const string WriteScript =
+        "umask 022 && printf '%s' \"$2\" > \"$1.tmp\" && sync \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\" && sync \"${1%/*}/\"";
 
     public static string Render(IEnumerable<TgtTarget> managed)
     {

@@ -47,7 +47,9 @@ internal static class TgtScripts
     /// unbinds, lists the connections (<c>conns TID RC</c>) of each tid of $5 and of each managed
     /// tid whose read showed a session of it, and deletes each of its connections
     /// (<c>delete TID SID CID RC</c>).</item>
-    /// <item>Writes the ACL file beside and renames it (<c>persist RC</c>).</item>
+    /// <item>Writes the ACL file beside, fsyncs it, renames it and fsyncs its directory
+    /// (<c>persist RC</c>): a power cut after the fence leaves the new ACLs on disk, not an empty
+    /// or old file that would re-open the fenced host at the next tgtd start.</item>
     /// </list>
     /// Stops at the first failing step (<c>end failed</c>), except "does not exist" on unbind and
     /// "can't find" on delete (already done), and a failed persist (reported; the fence is then
@@ -110,7 +112,7 @@ internal static class TgtScripts
           done
         done
         if [ -n "$file" ]; then
-          err=$({ umask 022 && printf '%s' "$content" > "$file.tmp" && mv -f "$file.tmp" "$file"; } 2>&1); rc=$?
+          err=$({ umask 022 && printf '%s' "$content" > "$file.tmp" && sync "$file.tmp" && mv -f "$file.tmp" "$file" && sync "${file%/*}/"; } 2>&1); rc=$?
           m persist $rc
           [ -z "$err" ] || printf '%s\n' "$err"
         fi

@@ -121,7 +121,7 @@ public sealed class TgtadmParserTests
             </target>
             """.ReplaceLineEndings("\n"), conf, StringComparison.Ordinal);
         Assert.Equal(
-            ["sh", "-c", "umask 022 && printf '%s' \"$2\" > \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\"", "hawitness-persist", "/etc/tgt/conf.d/hawitness.conf", conf],
+            ["sh", "-c", "umask 022 && printf '%s' \"$2\" > \"$1.tmp\" && sync \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\" && sync \"${1%/*}/\"", "hawitness-persist", "/etc/tgt/conf.d/hawitness.conf", conf],
             TgtPersistence.WriteCommand("/etc/tgt/conf.d/", conf));
     }
 }
