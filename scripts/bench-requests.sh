@@ -54,7 +54,7 @@ for w in ${what[*]}; do
         --sim-vms 20 --data "$data-host1" --raft "127.0.0.1:$(free_port)" --probe "127.0.0.1:$(free_port)" >"$data-host1.log" 2>&1 &
       pids+=($!)
       t0=$(date +%s)
-      until curl -s "$url/api/v1/status" | grep -q '"state":"online"'; do
+      until [[ $(curl -s "$url/api/v1/status" || true) == *'"state":"online"'* ]]; do
         (( $(date +%s) - t0 < 120 )) || { echo "bench-requests: host1 not online after 120 s" >&2; exit 1; }
         sleep 0.5
       done
