@@ -9,6 +9,7 @@
 #   scripts/bench-requests.sh [refusals|bodies|logins]...   (default: all three)
 # Environment: BENCH_BIN  directory of the published hawitness and hawitness-agent; default: the
 #                         Release build (dotnet build -c Release), run with `dotnet` (JIT)
+#              BENCH_AGENT_BIN  directory of hawitness-agent when it is not in BENCH_BIN
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/free-port.sh
@@ -22,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [[ -n ${BENCH_BIN:-} ]]; then
-  appliance=("$BENCH_BIN/hawitness"); agent=("$BENCH_BIN/hawitness-agent")
+  appliance=("$BENCH_BIN/hawitness"); agent=("${BENCH_AGENT_BIN:-$BENCH_BIN}/hawitness-agent")
 else
   dotnet build src/HaWitness.Appliance -c Release --nologo -v q >/dev/null
   dotnet build src/HaWitness.Agent -c Release --nologo -v q >/dev/null
