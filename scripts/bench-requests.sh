@@ -32,15 +32,23 @@ else
 fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores); appliance: ${appliance[*]}"
 
-# Starts a fresh appliance; sets url, data, wpid.
+# Starts a fresh appliance; sets url, data, wpid. A port free_port picked may still be taken (the
+# previous phase's thousands of client ports), so it tries three times.
 start() {
-  local work
-  work=$(mktemp -d /tmp/hawitness-bench-requests.XXXXXX); dirs+=("$work")
-  data="$work/w"; url="http://127.0.0.1:$(free_port)"
-  "${appliance[@]}" serve --data "$data" --urls "$url" --raft "127.0.0.1:$(free_port)" >"$work/w.log" 2>&1 &
-  wpid=$!; pids+=($wpid)
-  for _ in $(seq 1 400); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.05; done
-  echo "bench-requests: the appliance did not start; its log:" >&2; tail -20 "$work/w.log" >&2; return 1
+  local work attempt
+  for attempt in 1 2 3; do
+    work=$(mktemp -d /tmp/hawitness-bench-requests.XXXXXX); dirs+=("$work")
+    data="$work/w"; url="http://127.0.0.1:$(free_port)"
+    "${appliance[@]}" serve --data "$data" --urls "$url" --raft "127.0.0.1:$(free_port)" >"$work/w.log" 2>&1 &
+    wpid=$!; pids+=($wpid)
+    for _ in $(seq 1 400); do
+      curl -sf "$url/healthz" >/dev/null && return
+      kill -0 "$wpid" 2>/dev/null || break
+      sleep 0.05
+    done
+    echo "bench-requests: the appliance did not start (attempt $attempt); its log:" >&2; tail -3 "$work/w.log" >&2
+  done
+  return 1
 }
 
 for w in ${what[*]}; do
