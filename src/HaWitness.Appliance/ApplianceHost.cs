@@ -87,6 +87,7 @@ internal static partial class ApplianceHost
         HostLogging.Configure(builder.Logging, builder.Services);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(options.ShutdownTimeoutMs));
         builder.WebHost.UseUrls(options.Urls);
+        RequestLimits.Apply(builder);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HaWitnessJson.Default));
         X509Certificate2? certificate;
         try

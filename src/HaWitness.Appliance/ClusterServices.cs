@@ -82,6 +82,6 @@ internal static class ClusterServices
         services.AddSingleton<IClusterView>(sp => sp.GetRequiredService<QuorumView>());
         services.AddSingleton(sp => new StateJournaler(sp.GetRequiredService<JournalStore>(), node.State));
         services.AddHostedService<LeaderLoop>();
-        services.AddSingleton(sp => new RefusalJournal(sp.GetRequiredService<JournalStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RefusalJournal(sp.GetRequiredService<JournalStore>()));
     }
 }

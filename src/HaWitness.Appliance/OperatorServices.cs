@@ -2,6 +2,7 @@ using HaWitness.Cluster.Raft;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Configuration;
 using HaWitness.Core.Fencing;
+using HaWitness.Core.Journal;
 using HaWitness.Core.Storage;
 using HaWitness.Operator.Api;
 using HaWitness.Operator.Auth;
@@ -25,12 +26,14 @@ internal static class OperatorServices
         services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new SessionStore(sp.GetRequiredService<AdminCredential>(), sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromMinutes(options.Http.SessionMinutes)));
+        services.AddSingleton(new PasswordSlots());
         services.AddSingleton<AdminGate>();
         services.AddSingleton<OperatorState>();
         services.AddSingleton(sp =>
         {
             // The snapshot is resolved at scrape time: OperatorState needs the fencer, which needs these metrics.
             var metrics = new OperatorMetrics(() => sp.GetRequiredService<OperatorState>().Take(latest: 0), () => node.IsLeader);
+            sp.GetRequiredService<JournalStore>().Refusals.OnCounted = metrics.Refused;
             node.State.Applied += (_, command, result) =>
             {
                 if (result.Applied && command is HostFailed)

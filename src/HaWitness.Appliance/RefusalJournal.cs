@@ -4,28 +4,14 @@ using HaWitness.Core.Journal;
 namespace HaWitness.Appliance;
 
 /// <summary>
-/// Journals peers refused at the Raft TLS handshake (unknown CA, revoked identity): a decision row
-/// per distinct reason, at most once a minute each, so a member knocking every heartbeat cannot
-/// flood the journal.
+/// Journals peers refused at the Raft TLS handshake (unknown CA, revoked identity) through the
+/// journal's <see cref="RefusalTally"/>: the first at once, then one row a minute with the count,
+/// so a member knocking every heartbeat cannot flood the journal. The validator does not tell the
+/// peer's address, so all Raft refusals share one source.
 /// </summary>
-internal sealed class RefusalJournal(JournalStore journal, TimeProvider time)
+internal sealed class RefusalJournal(JournalStore journal)
 {
-    private readonly Dictionary<string, DateTimeOffset> _last = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
-
-    public void Refused(string reason)
-    {
-        var now = time.GetUtcNow();
-        lock (_lock)
-        {
-            if (_last.TryGetValue(reason, out var at) && now - at < TimeSpan.FromMinutes(1))
-            {
-                return;
-            }
-
-            _last[reason] = now;
-        }
-
-        journal.Append(new NewDecision("MemberRefused", Subjects.Cluster, Outcome.Refused, new JsonObject { ["summary"] = "Raft connection refused at the TLS handshake: " + reason, ["reason"] = reason, ["channel"] = "raft-tls" }));
-    }
+    public void Refused(string reason) =>
+        journal.Refusals.Refused(new Refusal("raft-tls", "MemberRefused", Subjects.Cluster, "raft peer", reason,
+            "Raft connection refused at the TLS handshake: " + reason, new JsonObject { ["channel"] = "raft-tls" }));
 }

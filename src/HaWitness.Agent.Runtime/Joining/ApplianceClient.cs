@@ -33,21 +33,21 @@ public sealed class ApplianceClient : IDisposable
 
     /// <summary>POST /api/v1/agents/join.</summary>
     public Task<ApiResult<JoinResponse>> JoinAsync(JoinRequest request, TimeSpan timeout, CancellationToken ct) =>
-        PostAsync("/api/v1/agents/join", request, AgentApiJson.Default.JoinRequest, AgentApiJson.Default.JoinResponse, null, timeout, ct);
+        PostAsync("/api/v1/agents/join", request, AgentApiJson.Default.JoinRequest, AgentApiJson.Default.JoinResponse, null, null, timeout, ct);
 
     /// <summary>POST /api/v1/agents/admit.</summary>
     public Task<ApiResult<AdmitResponse>> AdmitAsync(AdmitRequest request, string memberKey, TimeSpan timeout, CancellationToken ct) =>
-        PostAsync("/api/v1/agents/admit", request, AgentApiJson.Default.AdmitRequest, AgentApiJson.Default.AdmitResponse, memberKey, timeout, ct);
+        PostAsync("/api/v1/agents/admit", request, AgentApiJson.Default.AdmitRequest, AgentApiJson.Default.AdmitResponse, memberKey, null, timeout, ct);
 
-    /// <summary>POST /api/v1/agents/heartbeat.</summary>
+    /// <summary>POST /api/v1/agents/heartbeat; the name also goes in a header, so the appliance authenticates before it reads the report.</summary>
     public Task<ApiResult<HeartbeatResponse>> HeartbeatAsync(HeartbeatRequest request, string memberKey, TimeSpan timeout, CancellationToken ct) =>
-        PostAsync("/api/v1/agents/heartbeat", request, AgentApiJson.Default.HeartbeatRequest, AgentApiJson.Default.HeartbeatResponse, memberKey, timeout, ct);
+        PostAsync("/api/v1/agents/heartbeat", request, AgentApiJson.Default.HeartbeatRequest, AgentApiJson.Default.HeartbeatResponse, memberKey, request?.Name, timeout, ct);
 
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 
     private async Task<ApiResult<TRes>> PostAsync<TReq, TRes>(string path, TReq body, JsonTypeInfo<TReq> reqType, JsonTypeInfo<TRes> resType,
-        string? bearer, TimeSpan timeout, CancellationToken ct)
+        string? bearer, string? member, TimeSpan timeout, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
@@ -55,6 +55,11 @@ public sealed class ApplianceClient : IDisposable
         if (bearer is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        if (member is not null)
+        {
+            request.Headers.Add(AgentApiHeaders.Member, member);
         }
 
         try

@@ -1,13 +1,13 @@
 using HaWitness.Cluster.Join;
 using HaWitness.Cluster.Quorum;
+using HaWitness.Core.Journal;
 
 namespace HaWitness.Appliance.Http;
 
-/// <summary>The agents' API: join, admit, heartbeat.</summary>
+/// <summary>The agents' API: join, admit, heartbeat. Bodies are capped per route; the heartbeat authenticates before it reads.</summary>
 internal static class AgentEndpoints
 {
     private const int MaxJoinBytes = 64 * 1024;
-    private const int MaxHeartbeatBytes = 16 * 1024 * 1024;
 
     public static void Map(WebApplication app)
     {
@@ -23,10 +23,30 @@ internal static class AgentEndpoints
             return error ?? ToResult(await joins.AdmitAsync(body!, Bearer(http), Remote(http), http.RequestAborted).ConfigureAwait(false), AgentApiJson.Default.AdmitResponse);
         });
 
-        app.MapPost("/api/v1/agents/heartbeat", async (HttpContext http, HeartbeatService heartbeats) =>
+        app.MapPost("/api/v1/agents/heartbeat", async (HttpContext http, HeartbeatService heartbeats, JournalStore journal) =>
         {
-            var (body, error) = await JsonBody.ReadAsync(http.Request, AgentApiJson.Default.HeartbeatRequest, MaxHeartbeatBytes, http.RequestAborted).ConfigureAwait(false);
-            return error ?? ToResult(heartbeats.Heartbeat(body!, Bearer(http)), AgentApiJson.Default.HeartbeatResponse);
+            // Authenticated from the headers before a byte of the report is read: a stranger's body
+            // costs nothing (the connection is closed rather than drained) and one counted refusal.
+            string? member = http.Request.Headers[AgentApiHeaders.Member];
+            if (heartbeats.Authenticate(member, Bearer(http)) is { } refused)
+            {
+                string who = Printable(member);
+                journal.Refusals.Refused(new Refusal("member-key", "HeartbeatRefused", Subjects.Cluster, Remote(http), $"{refused.Error} ({who})",
+                    $"heartbeat refused for {who} from {Remote(http)}: {refused.Message}"));
+                RequestLimits.CloseWithoutReading(http);
+                return ToResult(refused, AgentApiJson.Default.HeartbeatResponse);
+            }
+
+            RequestLimits.AllowBody(http, HeartbeatService.MaxReportBytes);
+            var (body, error) = await JsonBody.ReadAsync(http.Request, AgentApiJson.Default.HeartbeatRequest, HeartbeatService.MaxReportBytes, http.RequestAborted).ConfigureAwait(false);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            return body!.Name != member
+                ? JsonBody.Error(400, "name_mismatch", $"the report's name is not the {AgentApiHeaders.Member} header's")
+                : ToResult(heartbeats.Heartbeat(body, Bearer(http)), AgentApiJson.Default.HeartbeatResponse);
         });
     }
 
@@ -40,6 +60,10 @@ internal static class AgentEndpoints
         string? h = http.Request.Headers.Authorization;
         return h is not null && h.StartsWith("Bearer ", StringComparison.Ordinal) ? h["Bearer ".Length..].Trim() : null;
     }
+
+    /// <summary>A header value safe to journal.</summary>
+    private static string Printable(string? name) =>
+        string.IsNullOrEmpty(name) ? "(none)" : new string([.. name.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '?')]);
 
     private static string Remote(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

@@ -15,6 +15,7 @@ internal static class JsonBody
     {
         if (request.ContentLength is > 0 and var length && length > maxBytes)
         {
+            request.HttpContext.Response.Headers.Connection = "close"; // refused unread: do not let Kestrel drain it either
             return (null, Error(413, "body_too_large", $"the body is larger than {maxBytes} bytes"));
         }
 

@@ -37,7 +37,7 @@ internal static class LoginEndpoints
             }
 
             string remote = OperatorAuth.Remote(http);
-            var (verdict, retry) = gate.CheckPassword(form.GetValueOrDefault("password").ToString(), remote, "page");
+            var (verdict, retry) = await gate.CheckPasswordAsync(form.GetValueOrDefault("password").ToString(), remote, "page", http.RequestAborted).ConfigureAwait(false);
             switch (verdict)
             {
                 case GateVerdict.Admin:
@@ -52,6 +52,9 @@ internal static class LoginEndpoints
                     http.Response.Cookies.Delete(LoginPage.CookieName, new CookieOptions { Path = "/login" });
                     journal.RecordEvent(AdminGate.DecisionKind, Subjects.Cluster, $"admin logged in on the page from {remote}");
                     return Results.Redirect(returnTo);
+                case GateVerdict.Busy:
+                    http.Response.Headers.RetryAfter = Math.Ceiling(retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                    return Form(http, "The appliance is busy checking other logins; try again in a second.", returnTo, 503);
                 case GateVerdict.Throttled:
                     http.Response.Headers.RetryAfter = Math.Ceiling(retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);
                     return Form(http, $"Too many failed logins from this address: try again in {Math.Ceiling(retry.TotalSeconds)} s.", returnTo, 429);

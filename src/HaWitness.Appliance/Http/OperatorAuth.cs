@@ -15,7 +15,8 @@ namespace HaWitness.Appliance.Http;
 /// <item>reads are open when <c>Http:OpenRead</c> is true, else they need the admin too (the page
 /// sends people to the login form).</item>
 /// </list>
-/// A wrong credential is a 401 and counts towards the address's lockout (429 while locked out).
+/// A wrong credential is a 401 and counts towards the address's lockout (429 while locked out);
+/// while every password-hashing slot is taken the answer is 503 and nothing is counted.
 /// </summary>
 internal static class OperatorAuth
 {
@@ -38,7 +39,14 @@ internal static class OperatorAuth
             bool api = path.StartsWith("/api/", StringComparison.Ordinal) || path == "/metrics";
             bool mutating = !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method);
             var gate = http.RequestServices.GetRequiredService<AdminGate>();
-            var (verdict, retry) = gate.CheckHeader(http.Request.Headers.Authorization, Remote(http));
+            var (verdict, retry) = await gate.CheckHeaderAsync(http.Request.Headers.Authorization, Remote(http), http.RequestAborted).ConfigureAwait(false);
+            if (verdict == GateVerdict.Busy)
+            {
+                http.Response.Headers.RetryAfter = Math.Ceiling(retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                await JsonBody.Error(503, "busy", "the appliance is checking other passwords; retry in a second (nothing was counted against you)").ExecuteAsync(http).ConfigureAwait(false);
+                return;
+            }
+
             if (verdict == GateVerdict.Throttled)
             {
                 http.Response.Headers.RetryAfter = Math.Ceiling(retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);

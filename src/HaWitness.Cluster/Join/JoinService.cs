@@ -358,9 +358,13 @@ public sealed partial class JoinService
 
     private void Refuse(string who, string remote, string why)
     {
-        LogRefused(_logger, who, remote, why);
-        _journal.Append(new NewDecision(DecisionKinds.AgentJoin, Subjects.Agent(who), Outcome.Refused,
-            new JsonObject { ["summary"] = $"join refused for {who} from {remote}: {why}", ["reason"] = why, ["remote"] = remote }));
+        // Counted per source and minute, not a fsynced row each: a stranger's flood of wrong tokens
+        // costs a counter. A token holder's distinct reasons keep a row each (their own kind).
+        string kind = why == "wrong join token" ? "join-token" : why.Contains("member key", StringComparison.Ordinal) ? "member-key" : "join: " + why[..Math.Min(why.Length, 80)];
+        if (_journal.Refusals.Refused(new Refusal(kind, DecisionKinds.AgentJoin, Subjects.Agent(who), remote, why, $"join refused for {who} from {remote}: {why}")))
+        {
+            LogRefused(_logger, who, remote, why);
+        }
     }
 
     /// <summary>A name safe to journal even when it failed validation.</summary>

@@ -26,6 +26,30 @@ public sealed class HeartbeatService
         _raft = raft;
     }
 
+    /// <summary>
+    /// Largest heartbeat body read (after <see cref="Authenticate"/>): 12 MiB. A VM costs about
+    /// 80 bytes in a report, and about 8.2 KB while its definition travels with it (a libvirt
+    /// domain of 4.3 KB of XML, escaped twice; only until the cluster knows the VM), so a host's
+    /// first report of 1,000 new libvirt VMs is about 8.2 MB and this leaves half again as margin.
+    /// </summary>
+    public const int MaxReportBytes = 12 * 1024 * 1024;
+
+    /// <summary>
+    /// Checks the caller from its headers alone (<see cref="AgentApiHeaders.Member"/> and the member
+    /// key), before its report is read; null when it is a registered member with its key.
+    /// </summary>
+    public ApiResult<HeartbeatResponse>? Authenticate(string? name, string? memberKey)
+    {
+        if (name is null || !_log.View.Hosts.TryGetValue(name, out var host) || host.Phase == HostPhase.Removed)
+        {
+            return ApiResult<HeartbeatResponse>.Fail(401, "unknown_member", $"not a registered host (send its name in {AgentApiHeaders.Member}): join first");
+        }
+
+        return _keys.Verify(host.Name, host.Identity, memberKey)
+            ? null
+            : ApiResult<HeartbeatResponse>.Fail(401, "bad_member_key", "the member key is wrong");
+    }
+
     /// <summary>Handles <c>POST /api/v1/agents/heartbeat</c>.</summary>
     public ApiResult<HeartbeatResponse> Heartbeat(HeartbeatRequest request, string? memberKey)
     {

@@ -276,6 +276,7 @@ public sealed partial class JournalStore : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Volatile.Read(ref _refusals)?.Dispose(); // its last counts are written while the journal is open
         lock (_writeLock)
         {
             if (_disposed)

@@ -16,19 +16,26 @@ internal enum GateVerdict
     Wrong,
     /// <summary>The address is locked out for a while after failed attempts; nothing was checked.</summary>
     Throttled,
+    /// <summary>No password-hashing slot was free in time (a login flood); nothing was checked or counted.</summary>
+    Busy,
 }
 
 /// <summary>
 /// Checks the admin credential however it comes (HTTP Basic with user <c>admin</c>, a bearer token
-/// that is the password, the login form), throttles failures per remote address and journals each
-/// failed attempt (kind <c>AdminLogin</c>, subject <c>cluster</c>) with the address and lockout.
+/// that is the password, the login form), throttles failures per remote address, hashes with
+/// bounded concurrency (<see cref="PasswordSlots"/>) and counts failed attempts (kind
+/// <c>AdminLogin</c>, subject <c>cluster</c>) per address and minute in the journal's
+/// <see cref="RefusalTally"/>: the first at once, then one row with the count.
 /// </summary>
-internal sealed partial class AdminGate(AdminCredential credential, LoginThrottle throttle, JournalStore journal, OperatorMetrics metrics, ILogger<AdminGate> logger)
+internal sealed partial class AdminGate(AdminCredential credential, LoginThrottle throttle, PasswordSlots slots, JournalStore journal, OperatorMetrics metrics, ILogger<AdminGate> logger)
 {
+    /// <summary>How long a caller told <see cref="GateVerdict.Busy"/> should wait.</summary>
+    public static readonly TimeSpan BusyRetry = TimeSpan.FromSeconds(1);
+
     public const string DecisionKind = "AdminLogin";
 
     /// <summary>Checks an <c>Authorization</c> header.</summary>
-    public (GateVerdict Verdict, TimeSpan RetryAfter) CheckHeader(string? authorization, string remote)
+    public async ValueTask<(GateVerdict Verdict, TimeSpan RetryAfter)> CheckHeaderAsync(string? authorization, string remote, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(authorization))
         {
@@ -37,7 +44,7 @@ internal sealed partial class AdminGate(AdminCredential credential, LoginThrottl
 
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return CheckPassword(authorization[7..].Trim(), remote, "bearer");
+            return await CheckPasswordAsync(authorization[7..].Trim(), remote, "bearer", cancellationToken).ConfigureAwait(false);
         }
 
         if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
@@ -53,22 +60,44 @@ internal sealed partial class AdminGate(AdminCredential credential, LoginThrottl
 
             int colon = decoded?.IndexOf(':', StringComparison.Ordinal) ?? -1;
             return colon > 0 && decoded![..colon] == "admin"
-                ? CheckPassword(decoded[(colon + 1)..], remote, "basic")
-                : CheckPassword(string.Empty, remote, "basic");
+                ? await CheckPasswordAsync(decoded[(colon + 1)..], remote, "basic", cancellationToken).ConfigureAwait(false)
+                : await CheckPasswordAsync(string.Empty, remote, "basic", cancellationToken).ConfigureAwait(false);
         }
 
-        return CheckPassword(string.Empty, remote, "unknown-scheme");
+        return await CheckPasswordAsync(string.Empty, remote, "unknown-scheme", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Checks a password; <paramref name="via"/> names the way it came for the journal.</summary>
-    public (GateVerdict Verdict, TimeSpan RetryAfter) CheckPassword(string password, string remote, string via)
+    public async ValueTask<(GateVerdict Verdict, TimeSpan RetryAfter)> CheckPasswordAsync(string password, string remote, string via, CancellationToken cancellationToken)
     {
         if (throttle.RetryAfter(remote) is { } wait)
         {
             return (GateVerdict.Throttled, wait);
         }
 
-        if (credential.Verify(password))
+        bool ok;
+        if (credential.VerifyCheaply(password) is { } known)
+        {
+            ok = known;
+        }
+        else
+        {
+            if (!await slots.EnterAsync(remote, cancellationToken).ConfigureAwait(false))
+            {
+                return (GateVerdict.Busy, BusyRetry);
+            }
+
+            try
+            {
+                ok = credential.Verify(password);
+            }
+            finally
+            {
+                slots.Exit(remote);
+            }
+        }
+
+        if (ok)
         {
             throttle.Succeeded(remote);
             return (GateVerdict.Admin, TimeSpan.Zero);
@@ -79,29 +108,20 @@ internal sealed partial class AdminGate(AdminCredential credential, LoginThrottl
         string summary = lockout > TimeSpan.Zero
             ? $"failed admin login from {remote} ({via}), failure {failures} in a row: locked out for {lockout.TotalSeconds:0.#} s"
             : $"failed admin login from {remote} ({via}), failure {failures} in a row";
-        try
+        var refusal = new Refusal("login", DecisionKind, Subjects.Cluster, remote, $"wrong password ({via}), failure {failures} in a row", summary, new JsonObject
         {
-            journal.Append(new NewDecision(DecisionKind, Subjects.Cluster, Outcome.Refused, new JsonObject
-            {
-                ["summary"] = summary,
-                ["remote"] = remote,
-                ["via"] = via,
-                ["failures"] = failures,
-                ["lockedOutMs"] = (long)lockout.TotalMilliseconds,
-            }));
-        }
-        catch (JournalWriteException ex)
+            ["via"] = via,
+            ["failures"] = failures,
+            ["lockedOutMs"] = (long)lockout.TotalMilliseconds,
+        });
+        if (journal.Refusals.Refused(refusal))
         {
-            LogJournalFailed(logger, ex);
+            LogLoginFailed(logger, remote, via, failures, (long)lockout.TotalMilliseconds);
         }
 
-        LogLoginFailed(logger, remote, via, failures, (long)lockout.TotalMilliseconds);
         return (GateVerdict.Wrong, lockout);
     }
 
-    [LoggerMessage(EventId = 6000, Level = LogLevel.Warning, Message = "Failed admin login from {Remote} ({Via}), failure {Failures} in a row; locked out for {LockoutMs} ms")]
+    [LoggerMessage(EventId = 6000, Level = LogLevel.Warning, Message = "Failed admin login from {Remote} ({Via}), failure {Failures} in a row; locked out for {LockoutMs} ms (more from this address are counted, not logged, for a minute)")]
     private static partial void LogLoginFailed(ILogger logger, string remote, string via, int failures, long lockoutMs);
-
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "Could not journal a failed admin login")]
-    private static partial void LogJournalFailed(ILogger logger, Exception ex);
 }

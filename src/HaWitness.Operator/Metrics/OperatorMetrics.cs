@@ -19,6 +19,7 @@ internal sealed class OperatorMetrics : IDisposable
     private readonly Counter<long> _fences;
     private readonly Histogram<double> _fenceSeconds;
     private readonly Counter<long> _loginFailures;
+    private readonly Counter<long> _refusals;
     private readonly PrometheusExporter _exporter;
     private readonly object _scrapeGate = new();
     private OperatorSnapshot? _scrape;
@@ -33,6 +34,7 @@ internal sealed class OperatorMetrics : IDisposable
             description: "Time from fence request to the target's verified answer, by outcome",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60] });
         _loginFailures = _meter.CreateCounter<long>("hawitness_login_failures_total", description: "Failed admin logins (page, Basic, Bearer) since start");
+        _refusals = _meter.CreateCounter<long>("hawitness_refusals_total", description: "Refused unauthenticated requests by kind (join-token, member-key, login, raft-tls, join), journaled as one row per source and minute");
         _meter.CreateObservableGauge("hawitness_hosts", () => HostGauge(), description: "Hosts by state");
         _meter.CreateObservableGauge("hawitness_vms", () => VmGauge(), description: "VMs by state");
         _meter.CreateObservableGauge("hawitness_quorum", () => Gauge(s => s.Status.Quorum.HasQuorum ? 1 : 0), description: "1 when this appliance has quorum and may decide, else 0");
@@ -50,6 +52,10 @@ internal sealed class OperatorMetrics : IDisposable
         // Counters start at 0 so that rate() and alerts see them before the first event.
         _failovers.Add(0);
         _loginFailures.Add(0);
+        foreach (var kind in new[] { "join-token", "member-key", "login", "raft-tls", "join" })
+        {
+            _refusals.Add(0, new KeyValuePair<string, object?>("kind", kind));
+        }
         foreach (var outcome in new[] { "verified", "noop", "failed", "lease_only" })
         {
             _fences.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
@@ -59,6 +65,10 @@ internal sealed class OperatorMetrics : IDisposable
     public void FailoverCommitted() => _failovers.Add(1);
 
     public void LoginFailed() => _loginFailures.Add(1);
+
+    /// <summary>Counts a refusal; a token holder's reasons (<c>join: ...</c>) share the label <c>join</c> to keep the label set small.</summary>
+    public void Refused(string kind) =>
+        _refusals.Add(1, new KeyValuePair<string, object?>("kind", kind.StartsWith("join:", StringComparison.Ordinal) ? "join" : kind));
 
     public void Fenced(string outcome, TimeSpan took)
     {
