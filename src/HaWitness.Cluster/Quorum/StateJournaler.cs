@@ -48,13 +48,14 @@ public sealed class StateJournaler
         lock (_lock)
         {
             var view = hosts is null || vms is null ? _state.View : null;
+            var hostRows = new List<HostUpdate>();
+            var vmRows = new List<VmUpdate>();
             foreach (var h in hosts is null ? view!.Hosts.Values : hosts.Select(_state.Host).OfType<HostEntry>())
             {
                 var row = new HostUpdate(h.Name, CommittedState(h), h.Generation, h.Fenced, h.Maintenance, null);
                 if (!_hosts.TryGetValue(h.Name, out var old) || !SameHost(old, row))
                 {
-                    _journal.UpsertHost(row with { Facts = Facts(h) }, reason);
-                    _hosts[h.Name] = row;
+                    hostRows.Add(row with { Facts = Facts(h) });
                 }
             }
 
@@ -64,9 +65,20 @@ public sealed class StateJournaler
                     v.Priority.ToString().ToLowerInvariant(), v.Epoch, v.Ha);
                 if (!_vms.TryGetValue(v.Name, out var old) || old != row)
                 {
-                    _journal.UpsertVm(row, reason);
-                    _vms[v.Name] = row;
+                    vmRows.Add(row);
                 }
+            }
+
+            // One transaction per applied entry: an AssignVms of 1,000 VMs is one fsync, not 1,000.
+            _journal.UpsertState(hostRows, vmRows, reason);
+            foreach (var row in hostRows)
+            {
+                _hosts[row.Name] = row with { Facts = null };
+            }
+
+            foreach (var row in vmRows)
+            {
+                _vms[row.Name] = row;
             }
         }
     }

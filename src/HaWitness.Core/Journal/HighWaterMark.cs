@@ -21,7 +21,7 @@ public readonly record struct HighWaterMark(long Decisions, long Events)
 
     /// <summary>The mark's path for a journal file.</summary>
     public static string PathFor(string journalPath) =>
-        Path.Combine(Path.GetDirectoryName(journalPath)!, FileName);
+        Path.Combine(Path.GetDirectoryName(journalPath)!, Path.GetFileNameWithoutExtension(journalPath) + ".hwm"); // journal.db: journal.hwm; one mark per journal file
 
     /// <summary>True when every id of the mark is at or below <paramref name="other"/>'s.</summary>
     public bool IsCoveredBy(HighWaterMark other) => Decisions <= other.Decisions && Events <= other.Events;

@@ -43,7 +43,7 @@ public static class JournalRebuild
         string dir = Path.GetDirectoryName(path)!;
         string aside = Path.Combine(dir, "journal-damaged-" + time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(aside, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        foreach (string name in Suffixes.Select(s => Path.GetFileName(path) + s).Append(HighWaterMark.FileName))
+        foreach (string name in Suffixes.Select(s => Path.GetFileName(path) + s).Append(Path.GetFileName(HighWaterMark.PathFor(path))))
         {
             string from = Path.Combine(dir, name);
             if (File.Exists(from))

@@ -180,34 +180,7 @@ public sealed partial class JournalStore : IDisposable
     public void UpsertHost(HostUpdate host, string reason)
     {
         ArgumentNullException.ThrowIfNull(host);
-        string facts = host.Facts?.ToJsonString() ?? "{}";
-        lock (_writeLock)
-        {
-            ThrowIfDisposed();
-            Write(() =>
-            {
-                using var tx = _writer.BeginTransaction();
-                string? old = ScalarString(tx, "SELECT state FROM hosts WHERE name = $n", ("$n", host.Name));
-                Execute(tx,
-                    """
-                    INSERT INTO hosts(name, state, generation, fenced, maintenance, facts, updated_ms)
-                    VALUES ($n, $s, $g, $f, $m, $facts, $t)
-                    ON CONFLICT(name) DO UPDATE SET state = $s, generation = $g, fenced = $f,
-                        maintenance = $m, facts = $facts, updated_ms = $t
-                    """,
-                    ("$n", host.Name), ("$s", host.State), ("$g", host.Generation), ("$f", host.Fenced),
-                    ("$m", host.Maintenance), ("$facts", facts), ("$t", Now()));
-                if (!string.Equals(old, host.State, StringComparison.Ordinal))
-                {
-                    _insertEvent.Transaction = tx;
-                    InsertEvent("HostStateChanged", Subjects.Host(host.Name), reason, old, host.State);
-                    _insertEvent.Transaction = null;
-                }
-
-                tx.Commit();
-                return 0L;
-            });
-        }
+        UpsertState([host], [], reason);
     }
 
     /// <summary>
@@ -217,34 +190,89 @@ public sealed partial class JournalStore : IDisposable
     public void UpsertVm(VmUpdate vm, string reason)
     {
         ArgumentNullException.ThrowIfNull(vm);
+        UpsertState([], [vm], reason);
+    }
+
+    /// <summary>
+    /// Creates or updates host and VM rows, with a state-change event for each that changed, all in
+    /// one transaction (one fsync): what one applied log entry changed lands together or not at all.
+    /// </summary>
+    /// <exception cref="JournalWriteException">The rows could not be written (disk full, I/O error); none was.</exception>
+    public void UpsertState(IReadOnlyCollection<HostUpdate> hosts, IReadOnlyCollection<VmUpdate> vms, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        ArgumentNullException.ThrowIfNull(vms);
+        if (hosts.Count == 0 && vms.Count == 0)
+        {
+            return;
+        }
+
         lock (_writeLock)
         {
             ThrowIfDisposed();
             Write(() =>
             {
                 using var tx = _writer.BeginTransaction();
-                string? old = ScalarString(tx,
-                    "SELECT state || '@' || coalesce(host, '') FROM vms WHERE name = $n", ("$n", vm.Name));
-                Execute(tx,
-                    """
-                    INSERT INTO vms(name, host, state, priority, epoch, ha, updated_ms)
-                    VALUES ($n, $h, $s, $p, $e, $ha, $t)
-                    ON CONFLICT(name) DO UPDATE SET host = $h, state = $s, priority = $p, epoch = $e,
-                        ha = $ha, updated_ms = $t
-                    """,
-                    ("$n", vm.Name), ("$h", vm.Host), ("$s", vm.State), ("$p", vm.Priority), ("$e", vm.Epoch),
-                    ("$ha", vm.Ha), ("$t", Now()));
-                string now = vm.State + "@" + (vm.Host ?? string.Empty);
-                if (!string.Equals(old, now, StringComparison.Ordinal))
+                _insertEvent.Transaction = tx;
+                try
                 {
-                    _insertEvent.Transaction = tx;
-                    InsertEvent("VmStateChanged", Subjects.Vm(vm.Name), reason, old, now);
+                    foreach (var h in hosts)
+                    {
+                        UpsertHostIn(tx, h, reason);
+                    }
+
+                    foreach (var v in vms)
+                    {
+                        UpsertVmIn(tx, v, reason);
+                    }
+                }
+                finally
+                {
                     _insertEvent.Transaction = null;
                 }
 
                 tx.Commit();
                 return 0L;
             });
+        }
+    }
+
+    private void UpsertHostIn(SqliteTransaction tx, HostUpdate host, string reason)
+    {
+        string facts = host.Facts?.ToJsonString() ?? "{}";
+        string? old = ScalarString(tx, "SELECT state FROM hosts WHERE name = $n", ("$n", host.Name));
+        Execute(tx,
+            """
+            INSERT INTO hosts(name, state, generation, fenced, maintenance, facts, updated_ms)
+            VALUES ($n, $s, $g, $f, $m, $facts, $t)
+            ON CONFLICT(name) DO UPDATE SET state = $s, generation = $g, fenced = $f,
+                maintenance = $m, facts = $facts, updated_ms = $t
+            """,
+            ("$n", host.Name), ("$s", host.State), ("$g", host.Generation), ("$f", host.Fenced),
+            ("$m", host.Maintenance), ("$facts", facts), ("$t", Now()));
+        if (!string.Equals(old, host.State, StringComparison.Ordinal))
+        {
+            InsertEvent("HostStateChanged", Subjects.Host(host.Name), reason, old, host.State);
+        }
+    }
+
+    private void UpsertVmIn(SqliteTransaction tx, VmUpdate vm, string reason)
+    {
+        string? old = ScalarString(tx,
+            "SELECT state || '@' || coalesce(host, '') FROM vms WHERE name = $n", ("$n", vm.Name));
+        Execute(tx,
+            """
+            INSERT INTO vms(name, host, state, priority, epoch, ha, updated_ms)
+            VALUES ($n, $h, $s, $p, $e, $ha, $t)
+            ON CONFLICT(name) DO UPDATE SET host = $h, state = $s, priority = $p, epoch = $e,
+                ha = $ha, updated_ms = $t
+            """,
+            ("$n", vm.Name), ("$h", vm.Host), ("$s", vm.State), ("$p", vm.Priority), ("$e", vm.Epoch),
+            ("$ha", vm.Ha), ("$t", Now()));
+        string now = vm.State + "@" + (vm.Host ?? string.Empty);
+        if (!string.Equals(old, now, StringComparison.Ordinal))
+        {
+            InsertEvent("VmStateChanged", Subjects.Vm(vm.Name), reason, old, now);
         }
     }
 
