@@ -5,7 +5,7 @@
 set -euo pipefail
 
 declare -A GROUPS_=(
-  [test]="curl procps iproute2 iptables tgt openssh-server openssh-client libiscsi-bin qemu-utils qemu-block-extra gcc libc6-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 busybox-static cpio kmod chromium chromium-driver wrk"
+  [test]="curl procps iproute2 iptables tgt openssh-server openssh-client libiscsi-bin qemu-utils qemu-block-extra gcc libc6-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 busybox-static cpio kmod chromium chromium-driver wrk faketime"
   [publish]="clang zlib1g-dev gcc libc6-dev"
 )
 
