@@ -56,6 +56,21 @@ public sealed class QuorumLabTests : IAsyncLifetime
         var after = await _lab.WaitForStatusAsync(
             s => !ClusterLab.Host(s, "host-a")!.Value.GetProperty("voter").GetBoolean() && s.GetProperty("quorum").GetProperty("voters").GetInt32() == 2,
             "host-a removed from the voters");
+        // host-b learns that the removal committed with the leader's next Raft heartbeat: restarting
+        // the appliance before that leaves b deciding on a view where a is a voter, and then it
+        // rightly fences itself (a majority could form without it). Wait for b's report.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!JournalReader.Decisions(_lab.ApplianceData).Any(d => d.Kind == "VoterRemoved"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no VoterRemoved row");
+            await Task.Delay(50);
+        }
+
+        using var removed = JsonDocument.Parse(JournalReader.Decisions(_lab.ApplianceData).Last(d => d.Kind == "VoterRemoved").Evidence);
+        long removedAt = removed.RootElement.GetProperty("index").GetInt64();
+        after = await _lab.WaitForStatusAsync(
+            s => ClusterLab.Host(s, "host-b")!.Value.TryGetProperty("appliedIndex", out var i) && i.ValueKind == JsonValueKind.Number && i.GetInt64() >= removedAt,
+            "host-b applied the voter removal");
         Assert.True(Online(after, "host-b"));
         var failed = Assert.Single(JournalReader.Decisions(_lab.ApplianceData), d => d.Kind == "HostFailed");
         Assert.Equal("host:host-a", failed.Subject);

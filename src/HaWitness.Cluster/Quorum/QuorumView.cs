@@ -79,7 +79,8 @@ public sealed class QuorumView : IClusterView
         var owned = view.Vms.Values.Where(v => v.Host is not null).GroupBy(v => v.Host!).ToDictionary(g => g.Key, g => g.Count());
         return [.. view.Hosts.Values.OrderBy(h => h.Name, StringComparer.Ordinal).Select(h => new HostStatus(
             h.Name, HostState(h), LeaseAgeMs(h.Name), h.Fenced, h.Maintenance, h.Generation,
-            h.Voter, h.RaftEndpoint, h.InitiatorIqn, h.Hypervisor, h.Cpus, h.MemoryMb, owned.GetValueOrDefault(h.Name)))];
+            h.Voter, h.RaftEndpoint, h.InitiatorIqn, h.Hypervisor, h.Cpus, h.MemoryMb, owned.GetValueOrDefault(h.Name),
+            _tracker.LastReport(h.Name) is { } r && r.Generation == h.Generation ? r.AppliedIndex : null))];
     }
 
     /// <inheritdoc />

@@ -30,7 +30,8 @@ public sealed record HostStatus(
     string? Hypervisor = null,
     int Cpus = 0,
     long MemoryMb = 0,
-    int Vms = 0);
+    int Vms = 0,
+    long? AppliedIndex = null);
 
 /// <summary>One VM as the appliance sees it.</summary>
 public sealed record VmStatus(

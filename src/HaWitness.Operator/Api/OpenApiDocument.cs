@@ -40,7 +40,8 @@ internal static class OpenApiDocument
         "leaseAgeMs": { "type": "integer", "nullable": true }, "fenced": { "type": "boolean" }, "maintenance": { "type": "boolean" },
         "generation": { "type": "string", "nullable": true }, "voter": { "type": "boolean" }, "raftEndpoint": { "type": "string", "nullable": true },
         "initiatorIqn": { "type": "string", "nullable": true }, "hypervisor": { "type": "string", "nullable": true },
-        "cpus": { "type": "integer" }, "memoryMb": { "type": "integer" }, "vms": { "type": "integer" } } },
+        "cpus": { "type": "integer" }, "memoryMb": { "type": "integer" }, "vms": { "type": "integer" },
+        "appliedIndex": { "type": "integer", "nullable": true, "description": "the Raft log index the host's agent last reported it has applied" } } },
       "Host": { "type": "object", "properties": {
         "name": { "type": "string" }, "state": { "type": "string" }, "leaseAgeMs": { "type": "integer", "nullable": true },
         "fenced": { "type": "boolean" }, "maintenance": { "type": "boolean" }, "generation": { "type": "string", "nullable": true },
