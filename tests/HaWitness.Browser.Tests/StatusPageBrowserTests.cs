@@ -60,11 +60,11 @@ public sealed class StatusPageBrowserTests(ITestOutputHelper output) : IAsyncLif
         web.Navigate().GoToUrl(root + "/login?return=%2Fhosts%2Fhost-b");
         web.FindElement(By.Id("password")).SendKeys(_password);
         web.FindElement(By.Id("login")).Click();
-        Assert.True(web.Url.EndsWith("/hosts/host-b", StringComparison.Ordinal), $"the login did not lead back to host-b ({web.Url}): {web.FindElement(By.TagName("body")).Text}");
+        WaitFor(web, () => web.Url.EndsWith("/hosts/host-b", StringComparison.Ordinal), "the login leads back to host-b");
         web.FindElement(By.Id("maintenance")).Click();
-        Assert.Contains("host-b enters maintenance", web.FindElement(By.Id("message")).Text, StringComparison.Ordinal);
+        WaitForText(web, By.Id("message"), "host-b enters maintenance");
         web.FindElement(By.Id("maintenance")).Click(); // now "Exit maintenance"
-        Assert.Contains("host-b leaves maintenance", web.FindElement(By.Id("message")).Text, StringComparison.Ordinal);
+        WaitForText(web, By.Id("message"), "host-b leaves maintenance");
 
         // A host dies: the page turns red and names it.
         _lab.Agents["host-a"].Signal(Posix.SIGKILL);
@@ -116,6 +116,31 @@ public sealed class StatusPageBrowserTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(2, web.FindElements(By.CssSelector("#hosts tbody tr")).Count);
         Save(web, "status-page-phone.png");
     }
+
+    /// <summary>A form post navigates: the old page's elements go stale under the reader, so read until the new page says it.</summary>
+    private static void WaitFor(IWebDriver web, Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            try
+            {
+                if (condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is StaleElementReferenceException or NoSuchElementException)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"never: {what} (at {web.Url}): {web.FindElement(By.TagName("body")).Text}");
+            Thread.Sleep(50);
+        }
+    }
+
+    private static void WaitForText(IWebDriver web, By by, string text) =>
+        WaitFor(web, () => web.FindElement(by).Text.Contains(text, StringComparison.Ordinal), $"'{text}' in {by}");
 
     private void Save(IWebDriver web, string name)
     {

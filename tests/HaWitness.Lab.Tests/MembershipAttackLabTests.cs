@@ -60,6 +60,22 @@ public sealed class MembershipAttackLabTests : IAsyncLifetime
 
     private static string Ep(int port) => $"127.0.0.1:{port}";
 
+    /// <summary>A DotNext node holding the certificate a join issued: standby as an agent runs it, or leader-eligible and cold-started (a modified agent).</summary>
+    private async Task<RaftNode> StartNodeAsync(string folder, IPEndPoint endPoint, MemberIdentity identity, bool leaderEligible)
+    {
+        var node = await RaftNode.StartAsync(new RaftNodeOptions
+        {
+            Directory = Path.Combine(_lab.Dir, folder),
+            EndPoint = endPoint,
+            LeaderEligible = leaderEligible,
+            ColdStart = leaderEligible,
+            Certificate = identity.Certificate(),
+            ClusterCa = identity.ClusterCa(),
+        }, NullLoggerFactory.Instance, null, CancellationToken.None);
+        _rogues.Add(node);
+        return node;
+    }
+
     private async Task WaitForDecisionAsync(Func<(string Kind, string Subject, string Outcome, string Evidence), bool> match, string what, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
@@ -125,16 +141,7 @@ public sealed class MembershipAttackLabTests : IAsyncLifetime
 
         // The agent's Raft node, modified: leader-eligible and cold-started, so it leads its own
         // group at once and then tries to replicate to (add) the real members.
-        var rogue = await RaftNode.StartAsync(new RaftNodeOptions
-        {
-            Directory = Path.Combine(_lab.Dir, "mallory-raft"),
-            EndPoint = rogueEp,
-            LeaderEligible = true,
-            ColdStart = true,
-            Certificate = identity.Certificate(),
-            ClusterCa = identity.ClusterCa(),
-        }, NullLoggerFactory.Instance, null, CancellationToken.None);
-        _rogues.Add(rogue);
+        var rogue = await StartNodeAsync("mallory-raft", rogueEp, identity, leaderEligible: true);
         while (!rogue.IsLeader)
         {
             await Task.Delay(20);
@@ -163,16 +170,7 @@ public sealed class MembershipAttackLabTests : IAsyncLifetime
         identity.SaveCertificates(joined.Body.GetProperty("memberCertificatePem").GetString()!, joined.Body.GetProperty("clusterCaPem").GetString()!);
 
         // A real standby node answers the admit's catch-up (so Raft adds it), then never heartbeats.
-        var ghost = await RaftNode.StartAsync(new RaftNodeOptions
-        {
-            Directory = Path.Combine(_lab.Dir, "ghost-raft"),
-            EndPoint = ghostEp,
-            LeaderEligible = false,
-            ColdStart = false,
-            Certificate = identity.Certificate(),
-            ClusterCa = identity.ClusterCa(),
-        }, NullLoggerFactory.Instance, null, CancellationToken.None);
-        _rogues.Add(ghost);
+        var ghost = await StartNodeAsync("ghost-raft", ghostEp, identity, leaderEligible: false);
         string memberKey = joined.Body.GetProperty("memberKey").GetString()!;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(40) };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_lab.Url!, "/api/v1/agents/admit"))

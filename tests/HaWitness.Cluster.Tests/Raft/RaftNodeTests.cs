@@ -171,7 +171,7 @@ public sealed class RaftNodeTests : IAsyncLifetime
         Assert.True(w.IsLeader);
         Assert.Equal(term, w.Term);
         Assert.Equal(before.Index + 1, after.Index);
-        await Eventually(() => a.View.Hosts["a"].Maintenance, "a applied the leader's entry");
+        await Eventually(() => a.View.Hosts.TryGetValue("a", out var h) && h.Maintenance, "a applied the leader's entry");
     }
 
     [Fact]
