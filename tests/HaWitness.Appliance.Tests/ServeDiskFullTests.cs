@@ -51,6 +51,10 @@ public sealed class ServeDiskFullTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"/healthz {(int)health.StatusCode}: {body}");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.Equal($"journal: the disk holding {data} is full\n", body);
+        using (var status = System.Text.Json.JsonDocument.Parse(await _http.GetStringAsync(new Uri(url, "/api/v1/status"))))
+        {
+            Assert.Contains("is full", status.RootElement.GetProperty("journal").GetProperty("fault").GetString(), StringComparison.Ordinal);
+        }
 
         // Space again: the journal's probe clears the fault within its interval (1 s), no decision needed.
         File.Delete(disk.File("filler"));
@@ -61,6 +65,10 @@ public sealed class ServeDiskFullTests(ITestOutputHelper output) : IDisposable
         }
 
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(url, "/healthz"))).StatusCode);
+        using (var status = System.Text.Json.JsonDocument.Parse(await _http.GetStringAsync(new Uri(url, "/api/v1/status"))))
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, status.RootElement.GetProperty("journal").GetProperty("fault").ValueKind);
+        }
 
         // Full again, and stopped on the full disk.
         disk.Fill();

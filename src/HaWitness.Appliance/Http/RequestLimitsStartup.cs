@@ -8,6 +8,11 @@ internal sealed class RequestLimitsStartup : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
+        app.Use((http, nextMiddleware) =>
+        {
+            ResponseGuards.AddSecurityHeaders(http); // the guard's and the limiter's refusals carry them too
+            return nextMiddleware(http);
+        });
         app.Use(RequestGuard.InvokeAsync);
         app.UseRateLimiter();
         next(app);

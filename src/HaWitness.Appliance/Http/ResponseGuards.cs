@@ -14,17 +14,7 @@ internal static partial class ResponseGuards
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Appliance.Http");
         app.Use(async (http, next) =>
         {
-            var headers = http.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            // same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with a
-            // form POST, and the forms' same-origin check (PageForm.SameOrigin) must refuse that.
-            headers["Referrer-Policy"] = "same-origin";
-            if (!(http.Request.Path.Value ?? "/").StartsWith("/api/v1/agents/", StringComparison.Ordinal))
-            {
-                headers.ContentSecurityPolicy = Csp;
-                headers.XFrameOptions = "DENY";
-            }
-
+            AddSecurityHeaders(http);
             try
             {
                 await next(http).ConfigureAwait(false);
@@ -44,6 +34,24 @@ internal static partial class ResponseGuards
                 await JsonBody.Error(500, "internal_error", $"the appliance failed on this request ({ex.GetType().Name}); the log has the details").ExecuteAsync(http).ConfigureAwait(false);
             }
         });
+    }
+
+    /// <summary>
+    /// The security headers of every answer; also set by the request guard that runs before this
+    /// middleware, so its 403, 415 and 429 answers carry them too.
+    /// </summary>
+    public static void AddSecurityHeaders(HttpContext http)
+    {
+        var headers = http.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        // same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with a
+        // form POST, and the forms' same-origin check (PageForm.SameOrigin) must refuse that.
+        headers["Referrer-Policy"] = "same-origin";
+        if (!(http.Request.Path.Value ?? "/").StartsWith("/api/v1/agents/", StringComparison.Ordinal))
+        {
+            headers.ContentSecurityPolicy = Csp;
+            headers.XFrameOptions = "DENY";
+        }
     }
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "{Method} {Path} failed")]

@@ -39,6 +39,6 @@ public sealed class StatusBuilder
             _cluster.Quorum,
             hosts,
             vms,
-            new JournalStatus(stats.LastDecisionId, stats.Events, stats.Bytes));
+            new JournalStatus(stats.LastDecisionId, stats.Events, stats.Bytes, _journal.Fault));
     }
 }

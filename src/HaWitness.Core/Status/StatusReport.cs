@@ -42,5 +42,5 @@ public sealed record VmStatus(
     long Epoch,
     bool Ha);
 
-/// <summary>Journal size figures.</summary>
-public sealed record JournalStatus(long LastDecisionId, long Events, long Bytes);
+/// <summary>Journal size figures, and why it cannot write now (null while it can: disk full, I/O error).</summary>
+public sealed record JournalStatus(long LastDecisionId, long Events, long Bytes, string? Fault = null);

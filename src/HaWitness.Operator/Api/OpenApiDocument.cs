@@ -56,7 +56,8 @@ internal static class OpenApiDocument
         "node": { "type": "string" }, "version": { "type": "string" }, "time": { "type": "string", "format": "date-time" }, "startedAt": { "type": "string", "format": "date-time" },
         "leader": { "type": "string", "nullable": true }, "term": { "type": "integer" }, "quorum": { "$ref": "#/components/schemas/Quorum" },
         "hosts": { "type": "array", "items": { "$ref": "#/components/schemas/HostStatus" } }, "vms": { "type": "array", "items": { "$ref": "#/components/schemas/Vm" } },
-        "journal": { "type": "object", "properties": { "lastDecisionId": { "type": "integer" }, "events": { "type": "integer" }, "bytes": { "type": "integer" } } } } },
+        "journal": { "type": "object", "properties": { "lastDecisionId": { "type": "integer" }, "events": { "type": "integer" }, "bytes": { "type": "integer" },
+          "fault": { "type": "string", "nullable": true, "description": "why the journal cannot write now (disk full, I/O error); null while it can. /healthz answers 503 meanwhile" } } } } },
       "Decision": { "type": "object", "properties": {
         "id": { "type": "integer" }, "time": { "type": "string", "format": "date-time" }, "kind": { "type": "string" }, "subject": { "type": "string" },
         "outcome": { "type": "string", "enum": ["Decided", "Succeeded", "Failed", "Refused", "NoOp"] }, "summary": { "type": "string" }, "evidence": { "type": "object", "nullable": true } } },

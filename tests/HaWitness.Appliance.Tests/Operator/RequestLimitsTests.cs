@@ -75,6 +75,7 @@ public sealed class RequestLimitsTests : IAsyncLifetime
                 request.Headers.Authorization = Basic(password);
                 var response = await http.SendAsync(request);
                 Assert.True(response.StatusCode == HttpStatusCode.UnsupportedMediaType, $"{path} {request.Content.Headers.ContentType}: {(int)response.StatusCode}");
+                Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single()); // refusals carry the security headers too
             }
         }
 
@@ -110,6 +111,7 @@ public sealed class RequestLimitsTests : IAsyncLifetime
                 var response = await http.SendAsync(request);
                 Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{path} with {header}: {value}: {(int)response.StatusCode}");
                 Assert.Contains("cross_site", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                Assert.True(response.Headers.Contains("Content-Security-Policy") || response.Content.Headers.Contains("Content-Security-Policy"), "no CSP on the 403");
             }
         }
 
