@@ -54,7 +54,12 @@ public sealed partial class SelfFencer
             string me = _state.Options.Name;
             string response = _state.Options.IsolationResponse;
             var bound = TimeSpan.FromMilliseconds(_state.Options.PowerOffBoundMs);
-            var listed = await _driver.ListAsync(ct).ConfigureAwait(false);
+            // Every hypervisor call of the fence answers within the power-off bound, whatever the
+            // driver's own call timeout: a call still hanging at the bound is a failure (and, with a
+            // watchdog, an escalation), never a wait past what the appliance was promised.
+            using var within = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            within.CancelAfter(bound);
+            var listed = await BoundedAsync(async c => await _driver.ListAsync(c).ConfigureAwait(false), "listing the VMs", bound, within.Token, ct).ConfigureAwait(false);
             var running = listed.IsOk
                 ? listed.Value.Where(v => v.State is VmPowerState.Running or VmPowerState.Starting or VmPowerState.Paused).ToList()
                 : [];
@@ -72,9 +77,9 @@ public sealed partial class SelfFencer
             {
                 await Task.WhenAll(ha.Select(async vm =>
                 {
-                    var r = response == "shutdown"
-                        ? await SoftThenHardAsync(vm.Vm, bound, ct).ConfigureAwait(false)
-                        : await _driver.PowerOffAsync(vm.Vm, PowerOffMode.Hard, ct).ConfigureAwait(false);
+                    var r = await BoundedAsync(async c => response == "shutdown"
+                        ? await SoftThenHardAsync(vm.Vm, bound, c).ConfigureAwait(false)
+                        : await _driver.PowerOffAsync(vm.Vm, PowerOffMode.Hard, c).ConfigureAwait(false), "power-off", bound, within.Token, ct).ConfigureAwait(false);
                     lock (off)
                     {
                         if (r.IsOk)
@@ -120,6 +125,34 @@ public sealed partial class SelfFencer
             _once.Release();
         }
     }
+
+    /// <summary>Runs a hypervisor call under the fence's deadline; past it, a timeout error instead of a wait.</summary>
+    private static async Task<HvResult> BoundedAsync(Func<CancellationToken, Task<HvResult>> call, string what, TimeSpan bound, CancellationToken within, CancellationToken stop)
+    {
+        try
+        {
+            return await call(within).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            return HvResult.Fail(HypervisorErrorKind.Timeout, Late(what, bound));
+        }
+    }
+
+    /// <inheritdoc cref="BoundedAsync(Func{CancellationToken, Task{HvResult}}, string, TimeSpan, CancellationToken, CancellationToken)"/>
+    private static async Task<HvResult<T>> BoundedAsync<T>(Func<CancellationToken, Task<HvResult<T>>> call, string what, TimeSpan bound, CancellationToken within, CancellationToken stop)
+    {
+        try
+        {
+            return await call(within).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            return HvResult<T>.Fail(HypervisorErrorKind.Timeout, Late(what, bound));
+        }
+    }
+
+    private static string Late(string what, TimeSpan bound) => $"{what}: not done within the {(long)bound.TotalMilliseconds} ms power-off bound";
 
     private async Task<HvResult> SoftThenHardAsync(VmRef vm, TimeSpan bound, CancellationToken ct)
     {
