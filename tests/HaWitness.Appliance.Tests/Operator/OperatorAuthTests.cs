@@ -27,12 +27,9 @@ public sealed partial class OperatorAuthTests : IAsyncLifetime
 
     private async Task<(Uri Url, string Password, TestProcess App)> ServeAsync(string urls = "http://127.0.0.1:0", Dictionary<string, string>? env = null)
     {
-        var app = TestProcess.Start(Binaries.Appliance,
-            ["serve", "--data", _dir.File("data"), "--urls", urls, "--raft", $"127.0.0.1:{ClusterLab.FreePort()}"], env);
-        _running.Add(app);
-        var url = await app.WaitForListeningAsync();
-        string line = await app.WaitForLineAsync(l => l.StartsWith("hawitness: admin password", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        return (url, line[(line.LastIndexOf(": ", StringComparison.Ordinal) + 2)..].Trim(), app);
+        var served = await ApplianceProcess.ServeAsync(_dir.File("data"), urls, env);
+        _running.Add(served.App);
+        return served;
     }
 
     private static HttpRequestMessage Post(Uri url, string path, string? bearer = null, string? basic = null)

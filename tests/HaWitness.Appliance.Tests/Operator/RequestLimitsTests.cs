@@ -215,12 +215,9 @@ public sealed class RequestLimitsTests : IAsyncLifetime
 
     private async Task<(Uri Url, string Password, TestProcess App)> ServeAsync()
     {
-        var app = TestProcess.Start(Binaries.Appliance,
-            ["serve", "--data", _dir.File("data"), "--urls", "http://127.0.0.1:0", "--raft", $"127.0.0.1:{ClusterLab.FreePort()}"]);
-        _running.Add(app);
-        var url = await app.WaitForListeningAsync();
-        string line = await app.WaitForLineAsync(l => l.StartsWith("hawitness: admin password", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        return (url, line[(line.LastIndexOf(": ", StringComparison.Ordinal) + 2)..].Trim(), app);
+        var served = await ApplianceProcess.ServeAsync(_dir.File("data"));
+        _running.Add(served.App);
+        return served;
     }
 
     private static StringContent WrongToken() =>
