@@ -175,7 +175,7 @@ public sealed partial class JoinService
             return ApiResult<AdmitResponse>.Fail(409, conflict.Error, conflict.Message);
         }
 
-        if (_log.View.Hosts.Values.FirstOrDefault(h => h.Name != join.Name && h.Phase != HostPhase.Removed && !h.Voter && h.Generation != h.FailedGeneration) is { } probation)
+        if (_log.View.Hosts.Values.FirstOrDefault(h => h.Name != join.Name && h.Phase != HostPhase.Removed && h.Probation) is { } probation)
         {
             // One unproven member at a time: a member that never shows up counts in Raft's majority
             // until it is dropped, so several at once could stall every commit.

@@ -242,9 +242,14 @@ public sealed partial class LeaderDuties
         var key = (host.Name, host.Generation);
         if (heard)
         {
-            if (!_membership.IsMember(ep) && !await _membership.AddMemberAsync(ep, host.Identity, cancellationToken).ConfigureAwait(false))
+            if (!_membership.IsMember(ep))
             {
-                return; // not caught up yet: next tick
+                bool added = await _membership.AddMemberAsync(ep, host.Identity, cancellationToken).ConfigureAwait(false);
+                _membership.EndAdmission(ep); // the registration already binds the endpoint to its identity
+                if (!added)
+                {
+                    return; // not caught up yet: next tick
+                }
             }
 
             var commit = await _log.ProposeAsync(new SetHostVoter(host.Name, true), cancellationToken).ConfigureAwait(false);

@@ -103,6 +103,24 @@ public sealed class JoinServiceTests : IDisposable
         Assert.Single(_membership.Added);
     }
 
+    [Fact]
+    public async Task Admit_IsNotHeldUp_ByAHostWhoseProbationEnded_ButThatStaysRegistered()
+    {
+        // A failed host re-registers on probation, is never heard, and is dropped: it stays failed
+        // and no voter, which must not block every admit after it.
+        await _log.ProposeAsync(new RegisterHost("host-f", "127.0.0.1:7101", "127.0.0.1:7102", "iqn.2026-12.lab:host-f", "sim", 4, 4096, "g1", "id-f", 3000), CancellationToken.None);
+        await _log.ProposeAsync(new HostFailed("host-f", "g1", "silent"), CancellationToken.None);
+        await _log.ProposeAsync(new SetHostVoter("host-f", false), CancellationToken.None);
+        await _log.ProposeAsync(new RegisterHost("host-f", "127.0.0.1:7101", "127.0.0.1:7102", "iqn.2026-12.lab:host-f", "sim", 4, 4096, "g2", "id-f", 3000, Probation: true), CancellationToken.None);
+        Assert.True((await _log.ProposeAsync(new EndProbation("host-f", "g2"), CancellationToken.None)).Result.Applied);
+        Assert.Equal((HostPhase.Failed, false, false), (_log.View.Hosts["host-f"].Phase, _log.View.Hosts["host-f"].Voter, _log.View.Hosts["host-f"].Probation));
+
+        var b = _joins.Join(Request("host-b", 7031), "10.0.0.2");
+        var admit = await _joins.AdmitAsync(new AdmitRequest("host-b", "gen-00000001"), b.Value!.MemberKey, "10.0.0.2", CancellationToken.None);
+
+        Assert.Equal(200, admit.Status);
+    }
+
     /// <summary>Test double of the replicated log: commands applied in order to a real state machine.</summary>
     private sealed class TestLog : ICommandLog
     {
