@@ -200,6 +200,15 @@ public sealed partial class AgentRuntime : IAsyncDisposable
             LogNotADevice(_logger, o.Watchdog, (long)device.Timeout.TotalMilliseconds);
         }
 
+        if (device.Timeout > TimeSpan.FromMilliseconds(_state.ReportedPowerOffBoundMs))
+        {
+            // The driver rounded or clamped the timeout above what the join told the appliance to
+            // wait: a dead agent's host could be reset after the appliance acted. Refuse to run so.
+            long actual = (long)device.Timeout.TotalMilliseconds;
+            device.Disarm();
+            throw new AgentStartException($"watchdog {o.Watchdog}: the driver set its timeout to {actual} ms, above the {_state.ReportedPowerOffBoundMs} ms power-off bound this agent reported; set WatchdogTimeoutMs to {actual}");
+        }
+
         var petter = new WatchdogPetter(device, _state, _loggers.CreateLogger<WatchdogPetter>());
         _owned.Add(new CloseOnStop(petter));
         return petter;

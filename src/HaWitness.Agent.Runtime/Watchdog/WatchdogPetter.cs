@@ -133,16 +133,19 @@ public sealed partial class WatchdogPetter
             try
             {
                 Tick();
+            }
+            catch (IOException ex)
+            {
+                LogPetFailed(_logger, _device.Name, ex.Message);
+            }
+
+            try
+            {
                 await Task.Delay(PetInterval, _state.Time, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 break;
-            }
-            catch (IOException ex)
-            {
-                LogPetFailed(_logger, _device.Name, ex.Message);
-                await Task.Delay(PetInterval, _state.Time, ct).ConfigureAwait(false);
             }
         }
 
