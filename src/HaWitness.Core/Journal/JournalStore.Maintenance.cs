@@ -17,8 +17,8 @@ public sealed partial class JournalStore
     private bool _dirty;
     private ITimer? _maintenance;
     private int _ticking;
-    private DateTimeOffset _lastCheckpoint;
-    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
+    private long _lastCheckpoint; // monotonic, as every interval: a wall-clock step must not stall or rush them
+    private long? _lastPrune;
 
     /// <summary>The high-water mark last written beside the journal.</summary>
     public HighWaterMark HighWater
@@ -68,7 +68,7 @@ public sealed partial class JournalStore
 
     private void StartMaintenance()
     {
-        _lastCheckpoint = _time.GetUtcNow();
+        _lastCheckpoint = _time.GetTimestamp();
         var period = TimeSpan.FromMilliseconds(_options.HighWaterIntervalMs);
         _maintenance = _time.CreateTimer(_ => Tick(), null, period, period);
     }
@@ -98,17 +98,17 @@ public sealed partial class JournalStore
                 WriteHighWater();
             }
 
-            var now = _time.GetUtcNow();
-            if (now - _lastCheckpoint >= TimeSpan.FromMilliseconds(_options.CheckpointIntervalMs))
+            long now = _time.GetTimestamp();
+            if (_time.GetElapsedTime(_lastCheckpoint, now) >= TimeSpan.FromMilliseconds(_options.CheckpointIntervalMs))
             {
                 _lastCheckpoint = now;
                 Checkpoint();
             }
 
-            if (now - _lastPrune >= PruneInterval)
+            if (_lastPrune is not { } pruned || _time.GetElapsedTime(pruned, now) >= PruneInterval)
             {
                 _lastPrune = now;
-                Prune(now);
+                Prune(_time.GetUtcNow()); // the age cutoff compares with the rows' wall-clock times
             }
         }
         catch (Exception ex) when (ex is JournalWriteException or IOException or UnauthorizedAccessException or ObjectDisposedException)

@@ -28,7 +28,7 @@ public sealed class RefusalTally : IDisposable
     private readonly Dictionary<(string Kind, string Source), Bucket> _buckets = [];
     private readonly Lock _lock = new();
     private readonly ITimer _timer;
-    private DateTimeOffset _immediateSince;
+    private long? _immediateSince; // monotonic: a wall-clock step must not reopen or hold a window
     private int _immediate;
     private bool _disposed;
 
@@ -54,6 +54,7 @@ public sealed class RefusalTally : IDisposable
         ArgumentNullException.ThrowIfNull(refusal);
         OnCounted?.Invoke(refusal.Kind);
         var now = _time.GetUtcNow();
+        long ticks = _time.GetTimestamp();
         lock (_lock)
         {
             if (_disposed)
@@ -74,15 +75,15 @@ public sealed class RefusalTally : IDisposable
                 return false;
             }
 
-            if (now - _immediateSince >= Window)
+            if (_immediateSince is not { } started || _time.GetElapsedTime(started, ticks) >= Window)
             {
-                _immediateSince = now;
+                _immediateSince = ticks;
                 _immediate = 0;
             }
 
             bool immediate = key.Source != OverflowSource && _immediate < MaxImmediatePerWindow;
             _immediate += immediate ? 1 : 0;
-            _buckets[key] = new Bucket { Since = now, Count = immediate ? 0 : 1, Last = refusal };
+            _buckets[key] = new Bucket { Since = now, Started = ticks, Count = immediate ? 0 : 1, Last = refusal };
             if (!immediate)
             {
                 return false;
@@ -102,13 +103,14 @@ public sealed class RefusalTally : IDisposable
     public void Flush(bool all)
     {
         var now = _time.GetUtcNow();
+        long ticks = _time.GetTimestamp();
         var due = new List<(string Kind, string Source, int Count, DateTimeOffset Since, Refusal Last)>();
         lock (_lock)
         {
             var quiet = new List<(string, string)>();
             foreach (var (key, bucket) in _buckets)
             {
-                if (!all && now - bucket.Since < Window)
+                if (!all && _time.GetElapsedTime(bucket.Started, ticks) < Window)
                 {
                     continue;
                 }
@@ -122,6 +124,7 @@ public sealed class RefusalTally : IDisposable
                 due.Add((key.Kind, key.Source, bucket.Count, bucket.Since, bucket.Last));
                 bucket.Count = 0;
                 bucket.Since = now; // a steady flood keeps its bucket: one row per window
+                bucket.Started = ticks;
             }
 
             foreach (var key in quiet)
@@ -171,7 +174,11 @@ public sealed class RefusalTally : IDisposable
 
     private sealed class Bucket
     {
+        /// <summary>When the window opened, for the row (wall clock).</summary>
         public DateTimeOffset Since { get; set; }
+
+        /// <summary>When the window opened, for deciding when it ends (monotonic).</summary>
+        public long Started { get; set; }
 
         public int Count { get; set; }
 
