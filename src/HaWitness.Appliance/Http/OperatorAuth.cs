@@ -36,7 +36,7 @@ internal static class OperatorAuth
                 return;
             }
 
-            bool api = path.StartsWith("/api/", StringComparison.Ordinal) || path == "/metrics";
+            bool api = RequestLimits.IsUnder(http.Request.Path, "/api") || path == "/metrics";
             bool mutating = !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method);
             var gate = http.RequestServices.GetRequiredService<AdminGate>();
             var (verdict, retry) = await gate.CheckHeaderAsync(http.Request.Headers.Authorization, Remote(http), http.RequestAborted).ConfigureAwait(false);

@@ -24,7 +24,7 @@ internal static class RequestGuard
             return JsonBody.Error(403, "cross_site", "refused: this request came from another site's page (Origin or Sec-Fetch-Site); use the appliance's own page or a program").ExecuteAsync(http);
         }
 
-        if ((request.Path.Value ?? "/").StartsWith("/api/", StringComparison.Ordinal) && !IsJsonOrEmpty(request))
+        if (RequestLimits.IsUnder(request.Path, "/api") && !IsJsonOrEmpty(request))
         {
             RequestLimits.CloseWithoutReading(http);
             return JsonBody.Error(415, "unsupported_media_type", "changes take a JSON body: send it as application/json (or no body at all)").ExecuteAsync(http);

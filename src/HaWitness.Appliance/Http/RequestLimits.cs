@@ -69,8 +69,7 @@ internal static class RequestLimits
 
     private static RateLimitPartition<string> PartitionOf(HttpContext http)
     {
-        string path = http.Request.Path.Value ?? "/";
-        if (!HttpMethods.IsPost(http.Request.Method) || path is not ("/api/v1/agents/join" or "/login"))
+        if (!HttpMethods.IsPost(http.Request.Method) || !(IsRoute(http.Request.Path, "/api/v1/agents/join") || IsRoute(http.Request.Path, "/login")))
         {
             return RateLimitPartition.GetNoLimiter(string.Empty);
         }
@@ -84,6 +83,17 @@ internal static class RequestLimits
             AutoReplenishment = true,
         });
     }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is the route <paramref name="route"/> as routing will match it:
+    /// these checks run before routing, which ignores case and a trailing slash, so they must too
+    /// (else <c>/Login/</c> would reach the login route around its limit).
+    /// </summary>
+    internal static bool IsRoute(PathString path, string route) =>
+        string.Equals((path.Value ?? "/").TrimEnd('/'), route, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="path"/> is under <paramref name="prefix"/> as routing sees it (any case).</summary>
+    internal static bool IsUnder(PathString path, string prefix) => path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The address a limit applies to: IPv4 as is, IPv6 by its /64 (one host usually owns a whole /64).</summary>
     internal static string SourceOf(HttpContext http)

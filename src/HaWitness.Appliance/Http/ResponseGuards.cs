@@ -47,7 +47,7 @@ internal static partial class ResponseGuards
         // same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with a
         // form POST, and the forms' same-origin check (PageForm.SameOrigin) must refuse that.
         headers["Referrer-Policy"] = "same-origin";
-        if (!(http.Request.Path.Value ?? "/").StartsWith("/api/v1/agents/", StringComparison.Ordinal))
+        if (!RequestLimits.IsUnder(http.Request.Path, "/api/v1/agents"))
         {
             headers.ContentSecurityPolicy = Csp;
             headers.XFrameOptions = "DENY";

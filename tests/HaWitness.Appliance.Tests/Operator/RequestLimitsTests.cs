@@ -176,6 +176,31 @@ public sealed class RequestLimitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RouteSpellings_ThatRoutingAccepts_MeetTheSameLimitsAndChecks()
+    {
+        var (url, password, _) = await ServeAsync();
+        using var http = From("127.0.0.7");
+        int attempts = 0;
+        while ((await http.PostAsync(new Uri(url, "/api/v1/agents/join"), WrongToken())).StatusCode == HttpStatusCode.Unauthorized)
+        {
+            Assert.True(++attempts < 60, "no rate limit");
+        }
+
+        // Routing ignores case and a trailing slash; the limit in front of it must as well.
+        foreach (string spelling in new[] { "/API/v1/Agents/Join", "/api/v1/agents/join/" })
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await http.PostAsync(new Uri(url, spelling), WrongToken())).StatusCode);
+        }
+
+        using var form = new HttpRequestMessage(HttpMethod.Post, new Uri(url, "/API/v1/hosts/host-a/maintenance"))
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["enter"] = "true" }),
+        };
+        form.Headers.Authorization = Basic(password);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.SendAsync(form)).StatusCode);
+    }
+
+    [Fact]
     public async Task RefusedJoins_WriteOneRowPerSourceAndWindow_WithTheCount_AndAreRateLimitedPerAddress()
     {
         var (url, _, app) = await ServeAsync();
