@@ -20,4 +20,11 @@ public sealed class JournalOpenException : Exception
     public JournalOpenException()
     {
     }
+
+    /// <summary>
+    /// The journal itself is damaged, truncated or missing behind its high-water mark: what
+    /// <c>hawitness db rebuild</c> may move aside. Not for a lock, a permission, a full or read-only
+    /// disk, another application's file or a newer schema: those journals are sound.
+    /// </summary>
+    public bool Damaged { get; init; }
 }

@@ -34,8 +34,10 @@ public static class JournalRebuild
                 return new RebuildResult(null, null, 0, null, 0, 0, Stopwatch.GetElapsedTime(start));
             }
         }
-        catch (JournalOpenException ex)
+        catch (JournalOpenException ex) when (ex.Damaged)
         {
+            // Only a damaged journal is moved aside: a locked one, a read-only disk, a newer schema
+            // or another application's file is refused as it is (the caller prints the one line).
             reason = ex.Message;
         }
 
@@ -57,15 +59,7 @@ public static class JournalRebuild
 
         var salvage = Salvage(aside, Path.GetFileName(path));
         using var journal = JournalStore.Open(path, time);
-        foreach (var h in salvage.Hosts)
-        {
-            journal.UpsertHost(h, "seeded by 'hawitness db rebuild' from the damaged journal");
-        }
-
-        foreach (var v in salvage.Vms)
-        {
-            journal.UpsertVm(v, "seeded by 'hawitness db rebuild' from the damaged journal");
-        }
+        journal.UpsertState(salvage.Hosts, salvage.Vms, "seeded by 'hawitness db rebuild' from the damaged journal"); // one transaction
 
         var evidence = new JsonObject
         {

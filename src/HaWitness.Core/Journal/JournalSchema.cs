@@ -90,7 +90,10 @@ internal static class JournalSchema
         if (problems.Count != 1 || problems[0] != "ok")
         {
             throw new JournalOpenException(
-                $"journal {path} failed its integrity check ({string.Join("; ", problems)}); it was left untouched: restore it from a backup, or run 'hawitness db rebuild' to move it aside and start a new one");
+                $"journal {path} failed its integrity check ({string.Join("; ", problems)}); it was left untouched: restore it from a backup, or run 'hawitness db rebuild' to move it aside and start a new one")
+            {
+                Damaged = true,
+            };
         }
     }
 

@@ -26,7 +26,10 @@ public sealed partial class JournalStore
         if (read < 16 || !header.SequenceEqual("SQLite format 3\0"u8))
         {
             throw new JournalOpenException(
-                $"journal {path} is not a SQLite database (corrupt or foreign file); it was left untouched: restore it from a backup or move it away");
+                $"journal {path} is not a SQLite database (corrupt or foreign file); it was left untouched: restore it from a backup or move it away")
+            {
+                Damaged = true,
+            };
         }
     }
 

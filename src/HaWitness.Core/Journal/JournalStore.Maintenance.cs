@@ -254,7 +254,10 @@ public sealed partial class JournalStore
         if (!m.IsCoveredBy(found))
         {
             throw new JournalOpenException(string.Create(CultureInfo.InvariantCulture,
-                $"journal {path} is damaged or truncated: it ends at decision {found.Decisions} and event {found.Events}, but decisions up to {m.Decisions} and events up to {m.Events} were committed (high-water mark {HighWaterMark.FileName}); it was left untouched: run 'hawitness db rebuild' to move it aside and start a new one, or restore it"));
+                $"journal {path} is damaged or truncated: it ends at decision {found.Decisions} and event {found.Events}, but decisions up to {m.Decisions} and events up to {m.Events} were committed (high-water mark {HighWaterMark.FileName}); it was left untouched: run 'hawitness db rebuild' to move it aside and start a new one, or restore it"))
+            {
+                Damaged = true,
+            };
         }
     }
 

@@ -93,7 +93,10 @@ public sealed partial class JournalStore : IDisposable
         if (!exists && mark is { } m && (m.Decisions > 0 || m.Events > 0))
         {
             throw new JournalOpenException(string.Create(CultureInfo.InvariantCulture,
-                $"journal {path} is missing but its high-water mark says decisions up to {m.Decisions} and events up to {m.Events} were written: restore the journal, or run 'hawitness db rebuild' to start a new one; refusing to start empty"));
+                $"journal {path} is missing but its high-water mark says decisions up to {m.Decisions} and events up to {m.Events} were written: restore the journal, or run 'hawitness db rebuild' to start a new one; refusing to start empty"))
+            {
+                Damaged = true,
+            };
         }
 
         if (exists)
@@ -133,7 +136,7 @@ public sealed partial class JournalStore : IDisposable
         catch (SqliteException ex)
         {
             connection.Dispose();
-            throw new JournalOpenException($"journal {path}: {Describe(ex)}", ex);
+            throw new JournalOpenException($"journal {path}: {Describe(ex)}", ex) { Damaged = ex.SqliteErrorCode is 11 or 26 };
         }
         catch
         {

@@ -21,6 +21,31 @@ public sealed class JournalRebuildTests(ITestOutputHelper output) : IDisposable
     private string DbPath => _data.File(JournalStore.FileName);
 
     [Fact]
+    public void SoundJournalItCannotOpen_ANewerSchema_IsRefused_AndLeftWhereItIs()
+    {
+        using (var journal = JournalStore.Open(DbPath, _clock))
+        {
+            journal.Append(new NewDecision("Kept", Subjects.Cluster, Outcome.Decided));
+        }
+
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA user_version = 999"; // written by a newer HaWitness
+            cmd.ExecuteNonQuery();
+        }
+
+        byte[] before = File.ReadAllBytes(DbPath);
+        var refused = Assert.Throws<JournalOpenException>(() => JournalRebuild.Run(DbPath, _clock));
+
+        Assert.False(refused.Damaged);
+        Assert.Contains("newer HaWitness", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(DbPath));
+        Assert.Empty(Directory.GetDirectories(_data.Path, "journal-damaged-*"));
+    }
+
+    [Fact]
     public void TruncatedJournal_IsMovedAsideByteForByte_AndANewOneNamesTheGap_WithTheReadableRowsSeeded()
     {
         // A crash image: hosts and VMs committed early, then decisions, the mark current, the WAL cut.
