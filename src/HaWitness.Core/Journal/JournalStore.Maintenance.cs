@@ -18,7 +18,7 @@ public sealed partial class JournalStore
     private ITimer? _maintenance;
     private int _ticking;
     private long _lastCheckpoint; // monotonic, as every interval: a wall-clock step must not stall or rush them
-    private long? _lastPrune;
+    private long _lastPrune;
 
     /// <summary>The high-water mark last written beside the journal.</summary>
     public HighWaterMark HighWater
@@ -68,7 +68,7 @@ public sealed partial class JournalStore
 
     private void StartMaintenance()
     {
-        _lastCheckpoint = _time.GetTimestamp();
+        _lastCheckpoint = _lastPrune = _time.GetTimestamp(); // retention's first pass an interval after start, not in it
         var period = TimeSpan.FromMilliseconds(_options.HighWaterIntervalMs);
         _maintenance = _time.CreateTimer(_ => Tick(), null, period, period);
     }
@@ -105,7 +105,7 @@ public sealed partial class JournalStore
                 Checkpoint();
             }
 
-            if (_lastPrune is not { } pruned || _time.GetElapsedTime(pruned, now) >= PruneInterval)
+            if (_time.GetElapsedTime(_lastPrune, now) >= PruneInterval)
             {
                 _lastPrune = now;
                 Prune(_time.GetUtcNow()); // the age cutoff compares with the rows' wall-clock times
