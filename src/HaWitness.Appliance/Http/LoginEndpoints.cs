@@ -36,7 +36,7 @@ internal static class LoginEndpoints
                 return Form(http, "The login form expired; try again.", returnTo, 403);
             }
 
-            string remote = OperatorAuth.Remote(http);
+            string remote = RequestLimits.SourceOf(http); // the throttle's key: an IPv6 host owns its whole /64
             var (verdict, retry) = await gate.CheckPasswordAsync(form.GetValueOrDefault("password").ToString(), remote, "page", http.RequestAborted).ConfigureAwait(false);
             switch (verdict)
             {

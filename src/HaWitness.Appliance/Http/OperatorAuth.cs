@@ -39,7 +39,7 @@ internal static class OperatorAuth
             bool api = RequestLimits.IsUnder(http.Request.Path, "/api") || path == "/metrics";
             bool mutating = !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method);
             var gate = http.RequestServices.GetRequiredService<AdminGate>();
-            var (verdict, retry) = await gate.CheckHeaderAsync(http.Request.Headers.Authorization, Remote(http), http.RequestAborted).ConfigureAwait(false);
+            var (verdict, retry) = await gate.CheckHeaderAsync(http.Request.Headers.Authorization, RequestLimits.SourceOf(http), http.RequestAborted).ConfigureAwait(false);
             if (verdict == GateVerdict.Busy)
             {
                 http.Response.Headers.RetryAfter = Math.Ceiling(retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);
