@@ -40,6 +40,7 @@ internal sealed class CertificatePin
         {
             if (string.Equals(seen, _pin, StringComparison.Ordinal))
             {
+                _refusal = null; // a later, unrelated TLS failure must not read as this refusal
                 return true;
             }
 
@@ -50,6 +51,7 @@ internal sealed class CertificatePin
 
         if (errors == SslPolicyErrors.None)
         {
+            _refusal = null;
             return true;
         }
 

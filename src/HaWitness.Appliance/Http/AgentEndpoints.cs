@@ -30,7 +30,7 @@ internal static class AgentEndpoints
             string? member = http.Request.Headers[AgentApiHeaders.Member];
             if (heartbeats.Authenticate(member, Bearer(http)) is { } refused)
             {
-                string who = Printable(member);
+                string who = HaWitness.Core.Configuration.Names.Printable(member);
                 journal.Refusals.Refused(new Refusal("member-key", "HeartbeatRefused", Subjects.Cluster, Remote(http), $"{refused.Error} ({who})",
                     $"heartbeat refused for {who} from {Remote(http)}: {refused.Message}"));
                 RequestLimits.CloseWithoutReading(http);
@@ -62,8 +62,5 @@ internal static class AgentEndpoints
     }
 
     /// <summary>A header value safe to journal.</summary>
-    private static string Printable(string? name) =>
-        string.IsNullOrEmpty(name) ? "(none)" : new string([.. name.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '?')]);
-
     private static string Remote(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

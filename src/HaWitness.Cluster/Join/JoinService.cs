@@ -60,7 +60,7 @@ public sealed partial class JoinService
     public ApiResult<JoinResponse> Join(JoinRequest request, string remote)
     {
         ArgumentNullException.ThrowIfNull(request);
-        string who = Printable(request.Name);
+        string who = Names.Printable(request.Name);
         var tokenCheck = request.Token is { Length: <= 256 } ? _token.Check(request.Token) : JoinTokenCheck.Wrong;
         if (tokenCheck == JoinTokenCheck.Expired)
         {
@@ -156,7 +156,7 @@ public sealed partial class JoinService
 
         if (!_keys.Verify(request.Name, pending.Identity, memberKey))
         {
-            Refuse(Printable(request.Name), remote, "admit with a wrong member key");
+            Refuse(Names.Printable(request.Name), remote, "admit with a wrong member key");
             return ApiResult<AdmitResponse>.Fail(401, "bad_member_key", "the member key is wrong");
         }
 
@@ -367,9 +367,6 @@ public sealed partial class JoinService
         }
     }
 
-    /// <summary>A name safe to journal even when it failed validation.</summary>
-    private static string Printable(string? name) =>
-        string.IsNullOrEmpty(name) ? "(none)" : new string([.. name.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '?')]);
 
     private readonly record struct X509Result(string Pem, string Identity);
 

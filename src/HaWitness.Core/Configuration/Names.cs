@@ -11,6 +11,10 @@ public static class Names
     private static readonly SearchValues<char> TokenChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
 
+    /// <summary>A name safe to log and journal even when it failed validation: at most 64 characters, anything unusual as '?'.</summary>
+    public static string Printable(string? name) =>
+        string.IsNullOrEmpty(name) ? "(none)" : new string([.. name.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '?')]);
+
     /// <summary>A host name: 1..63 of letters, digits, '-', '.', starting with a letter or digit.</summary>
     public static bool IsValidHostName(string? name) =>
         name is { Length: >= 1 and <= 63 }
