@@ -86,7 +86,11 @@ internal static class JoinTokenCommand
                     }
                 }
 
-                string? joinString = target is null ? null : JoinString.Format(target, target.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? fingerprint : null, value);
+                // Pin only the self-signed certificate: one the operator supplies (Http:CertificateFile) is
+                // renewed by its CA, and a pin on it would cut every agent off at the first renewal;
+                // agents check that one against the system's trusted roots instead.
+                bool pin = target?.StartsWith("https://", StringComparison.OrdinalIgnoreCase) == true && string.IsNullOrEmpty(options.Http.CertificateFile);
+                string? joinString = target is null ? null : JoinString.Format(target, pin ? fingerprint : null, value);
                 if (parse.GetValue(joinOnly))
                 {
                     if (joinString is null)

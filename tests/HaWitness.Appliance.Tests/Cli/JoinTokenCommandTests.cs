@@ -83,4 +83,23 @@ public sealed class JoinTokenCommandTests : IDisposable
         Assert.NotNull(parts.Fingerprint);
         Assert.Equal((await File.ReadAllTextAsync(_dir.File("data/join-token"))).Trim(), parts.Token);
     }
+
+    [Fact]
+    public async Task JoinToken_WithTheOperatorsOwnCertificate_PinsNothing_SoACaRenewalCutsNoAgentOff()
+    {
+        // A certificate the operator supplies (as a CA would issue it): PEM certificate with its key.
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=appliance.example", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90));
+        await File.WriteAllTextAsync(_dir.File("tls.pem"), cert.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem());
+
+        var (code, stdout, stderr) = await TestProcess.RunAsync(Binaries.Appliance,
+            ["join-token", "--data", _dir.File("data"), "--url", "https://10.0.0.5:8443", "--join-string"],
+            env: new Dictionary<string, string> { ["HAWITNESS_Http__CertificateFile"] = _dir.File("tls.pem") });
+
+        Assert.True(code == 0, stderr);
+        Assert.True(JoinString.TryParse(stdout, out var parts, out string error), error);
+        Assert.Equal("https://10.0.0.5:8443", parts.Url);
+        Assert.Null(parts.Fingerprint);
+    }
 }
