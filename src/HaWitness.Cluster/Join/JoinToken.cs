@@ -94,12 +94,17 @@ public sealed class JoinToken
     /// </summary>
     public DateTimeOffset? ExpiresAt()
     {
-        if (!File.Exists(_expiryPath))
+        string text;
+        try
+        {
+            text = File.ReadAllText(_expiryPath); // read once: `join-token --rotate` may remove it at any moment
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
 
-        return DateTimeOffset.TryParse(File.ReadAllText(_expiryPath).Trim(), CultureInfo.InvariantCulture,
+        return DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : DateTimeOffset.MinValue;
     }
 

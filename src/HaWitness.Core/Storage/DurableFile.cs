@@ -10,7 +10,7 @@ namespace HaWitness.Core.Storage;
 internal static partial class DurableFile
 {
     private const int ORdOnly = 0;
-    private const int ODirectory = 0x10000; // linux x86-64 and arm64
+    private const int ODirectory = 0x10000; // linux x86-64 only (the one platform we ship); arm64's O_DIRECTORY is 0x4000
 
     /// <exception cref="IOException">A step failed (disk full, I/O error); the old file is intact.</exception>
     public static void Replace(string path, ReadOnlySpan<byte> content)

@@ -56,7 +56,7 @@ internal static class HttpsCertificate
 
     /// <summary>The SHA-256 fingerprint as colon-separated hex, as browsers show it.</summary>
     public static string Fingerprint(X509Certificate2 certificate) =>
-        string.Join(':', certificate.GetCertHash(HashAlgorithmName.SHA256).Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+        Core.Configuration.Sha256Fingerprint.Format(certificate.GetCertHash(HashAlgorithmName.SHA256));
 
     /// <summary>Whether any of the ';'-separated URLs is https.</summary>
     public static bool Wanted(string urls) =>
