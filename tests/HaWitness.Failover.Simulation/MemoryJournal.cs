@@ -3,10 +3,35 @@ using HaWitness.Failover.Journal;
 
 namespace HaWitness.Failover.Simulation;
 
-/// <summary>The decision journal in memory, stamped by the simulated clock. It outlives appliance restarts, as the SQLite file does.</summary>
-internal sealed class MemoryJournal(TimeProvider time) : IDecisionJournal
+/// <summary>
+/// The decision journal in memory, stamped by the simulated clock: what the engine and the leader's
+/// duties write. It outlives appliance restarts, as the SQLite file does.
+/// </summary>
+internal sealed class MemoryJournal(TimeProvider time) : IDecisionJournal, IJournalWriter
 {
     private readonly List<DecisionRecord> _rows = [];
+    private readonly List<(DateTimeOffset At, string Kind, string Subject, string Message)> _events = [];
+
+    /// <summary>The events (not decisions) written, oldest first.</summary>
+    public IReadOnlyList<(DateTimeOffset At, string Kind, string Subject, string Message)> Events
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _events];
+            }
+        }
+    }
+
+    public long RecordEvent(string kind, string subject, string message, string? oldState = null, string? newState = null)
+    {
+        lock (_lock)
+        {
+            _events.Add((time.GetUtcNow(), kind, subject, message));
+            return _events.Count;
+        }
+    }
     private readonly Lock _lock = new();
 
     public IReadOnlyList<DecisionRecord> All

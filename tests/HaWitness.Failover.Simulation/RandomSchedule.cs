@@ -19,7 +19,7 @@ internal static class RandomSchedule
     {
         var rng = new Random(seed);
         var timings = new SimTimings();
-        var options = new FailoverOptions { DetectFailures = true, StartTimeoutMs = 8000, StartAvoidMs = 20_000 };
+        var options = new FailoverOptions { StartTimeoutMs = 8000, StartAvoidMs = 20_000 };
         var world = new World(seed, timings, options, fenceConfigured: rng.NextDouble() < 0.8) { Tracing = trace };
         int hostCount = rng.Next(2, 5);
         var names = new[] { "a", "b", "c", "d" }[..hostCount];

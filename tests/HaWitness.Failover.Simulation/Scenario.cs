@@ -18,7 +18,7 @@ internal static partial class Scenario
     {
         var layout = Lines(Path.Combine(dir, "layout"));
         var script = Lines(Path.Combine(dir, "events"));
-        var options = new FailoverOptions { DetectFailures = true };
+        var options = new FailoverOptions();
         bool target = true;
         var hosts = new List<(string Name, int Cpus, long Mem, int TOff)>();
         var vms = new List<AddVm>();

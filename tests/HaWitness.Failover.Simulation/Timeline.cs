@@ -21,7 +21,7 @@ internal static class Timeline
         var started = new List<double>();
         for (int i = 0; i < runs; i++)
         {
-            var world = new World(i + 1, new SimTimings { Lease = lease }, new FailoverOptions { DetectFailures = true }, fence);
+            var world = new World(i + 1, new SimTimings { Lease = lease }, new FailoverOptions(), fence);
             world.AddHost("a", 16, 32768, powerOffBoundMs);
             world.AddHost("b", 16, 32768, powerOffBoundMs);
             world.Setup([

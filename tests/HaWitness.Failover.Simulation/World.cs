@@ -1,5 +1,6 @@
 using HaWitness.Cluster;
 using HaWitness.Cluster.Leases;
+using HaWitness.Cluster.Quorum;
 using HaWitness.Cluster.State;
 using HaWitness.Failover.Engine;
 using HaWitness.Failover.Planned;
@@ -10,9 +11,10 @@ using HaWitness.Core.Configuration;
 namespace HaWitness.Failover.Simulation;
 
 /// <summary>
-/// One simulated cluster: the appliance (the REAL <see cref="FailoverEngine"/>, planner,
-/// <see cref="ClusterState"/> and <see cref="PlannedOperations"/> over a simulated log, liveness
-/// and target), the hosts with their agents and hypervisors, the network, and a fake clock. Each
+/// One simulated cluster: the appliance (the REAL <see cref="LeaderDuties"/> — the cluster's only
+/// failure detector and dynamic quorum —, <see cref="FailoverEngine"/>, planner,
+/// <see cref="ClusterState"/> and <see cref="PlannedOperations"/> over a simulated log, liveness,
+/// Raft membership and target), the hosts with their agents and hypervisors, the network, and a fake clock. Each
 /// <see cref="Step"/> advances time, lets every part act, and checks the safety invariants.
 /// </summary>
 internal sealed partial class World
@@ -68,6 +70,12 @@ internal sealed partial class World
     public HostLeaseTracker? Liveness { get; private set; }
 
     public FailoverEngine? Engine { get; private set; }
+
+    /// <summary>The leader's duties (the REAL failure detector and dynamic quorum), made at every appliance start.</summary>
+    public LeaderDuties? Duties { get; private set; }
+
+    /// <summary>Raft membership as the duties change it (the simulated log commits with the voters of the state).</summary>
+    public SimMembership Membership { get; } = new();
 
     public PlannedOperations? Planned { get; private set; }
 
@@ -135,14 +143,12 @@ internal sealed partial class World
 
         if (ApplianceUp)
         {
-            if (now >= _nextTick)
+            // The leader's duties every step (100 ms, as the appliance's leader loop), the engine every tick.
+            TickDuties();
+            if (ApplianceUp && now >= _nextTick)
             {
                 _nextTick = now + TimeSpan.FromMilliseconds(Options.TickMs);
                 TickEngine();
-                if (ApplianceUp)
-                {
-                    ShrinkVoters();
-                }
             }
         }
 
@@ -169,6 +175,7 @@ internal sealed partial class World
         _restartApplianceAt = restartAfter is { } after ? Now + after : null;
         ApplianceUp = false;
         Engine = null;
+        Duties = null;
         Planned = null;
         Liveness = null;
         Trace($"appliance crashes ({why})");
@@ -193,6 +200,7 @@ internal sealed partial class World
         Liveness.LeadershipGained();
         Engine = new FailoverEngine(Log, Liveness, Target, Journal, Alarms, Clock, Options, Timings.Lease, NullLogger<FailoverEngine>.Instance);
         Engine.BeginLeadership();
+        Duties = new LeaderDuties(Log, Membership, Liveness, Journal, Timings.Lease, new VmPolicy(true, VmPriority.Medium), Clock, NullLogger<LeaderDuties>.Instance);
         Planned = new PlannedOperations(Log, Liveness, Target, Journal, Clock, Options, NullLogger<PlannedOperations>.Instance);
         _nextTick = Now;
         Trace($"appliance starts, state rebuilt from {Log.Entries.Count} committed entries");
@@ -243,21 +251,6 @@ internal sealed partial class World
     public static List<string> Voters(ClusterView view) =>
         [.. view.Hosts.Values.Where(h => h.Phase != HostPhase.Removed && h.Voter).Select(h => h.Name)];
 
-    /// <summary>
-    /// Dynamic quorum, as the leader's duties do it: a failed host of the generation that failed
-    /// leaves the voter set once it is surely off (fenced, or its lease-safety time passed).
-    /// </summary>
-    private void ShrinkVoters()
-    {
-        foreach (var h in Log.View.Hosts.Values)
-        {
-            if (h.Phase == HostPhase.Failed && h.Voter && h.Generation == h.FailedGeneration
-                && (h.Fenced || Liveness!.IsSafeToAct(h.Name)) && ApplianceReachesMajority())
-            {
-                Log.Append(new SetHostVoter(h.Name, false), acknowledged: true);
-            }
-        }
-    }
 
     public void OnCommitted(long index, ClusterCommand command, ApplyResult result)
     {
@@ -265,6 +258,34 @@ internal sealed partial class World
         if (command is ReadmitHost r && result.Applied)
         {
             CheckReadmission(r.Name, "ReadmitHost committed");
+        }
+    }
+
+    private void TickDuties()
+    {
+        var duties = Duties!;
+        try
+        {
+            var tick = duties.TickAsync(CancellationToken.None);
+            if (!tick.IsCompleted)
+            {
+                Fail("harness: the leader duties' tick did not complete synchronously");
+                return;
+            }
+
+            tick.GetAwaiter().GetResult();
+        }
+        catch (ApplianceCrashedException)
+        {
+            // the appliance died under the duties; the schedule restarts it
+        }
+        catch (NotLeaderException ex)
+        {
+            Trace($"leader duties: not leader: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail($"the leader duties threw: {ex}");
         }
     }
 

@@ -12,13 +12,15 @@ namespace HaWitness.Cluster.Quorum;
 /// silence), commit <c>HostFailed</c> once a host's lease has surely expired and a heartbeat
 /// quorum exists, and shrink the voter set (dynamic quorum) once a failed host is surely off.
 /// Each step is idempotent: a tick after a crash or a lost leadership redoes only what is missing.
+/// This is the cluster's only failure detector: the appliance runs it, and so do the failover
+/// simulation and its scenario stories (tests/HaWitness.Failover.Simulation), unchanged.
 /// </summary>
 public sealed partial class LeaderDuties
 {
     private readonly ICommandLog _log;
     private readonly IMembership _membership;
     private readonly HostLeaseTracker _tracker;
-    private readonly JournalStore _journal;
+    private readonly IJournalWriter _journal;
     private readonly LeaseOptions _lease;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -28,7 +30,7 @@ public sealed partial class LeaderDuties
     private bool _quorumLost;
 
     /// <summary>Creates the duties.</summary>
-    public LeaderDuties(ICommandLog log, IMembership membership, HostLeaseTracker tracker, JournalStore journal, LeaseOptions lease, VmPolicy policy, TimeProvider time, ILogger<LeaderDuties> logger)
+    public LeaderDuties(ICommandLog log, IMembership membership, HostLeaseTracker tracker, IJournalWriter journal, LeaseOptions lease, VmPolicy policy, TimeProvider time, ILogger<LeaderDuties> logger)
     {
         _policy = policy;
         _log = log;

@@ -103,7 +103,7 @@ public sealed record HostFailed(string Name, string Generation, string Reason) :
             return ApplyResult.Reject($"host {Name} is already failed");
         }
 
-        state.Hosts[Name] = h with { Phase = HostPhase.Failed, FailedAtIndex = index, FailedGeneration = Generation };
+        state.Hosts[Name] = h with { Phase = HostPhase.Failed, FailedAtIndex = index, FailedGeneration = Generation, FailedReason = Reason };
         return ApplyResult.Ok;
     }
 
@@ -204,7 +204,7 @@ public sealed record ReadmitHost(string Name, string Generation, bool ByOperator
             return ApplyResult.Reject($"host {Name} is at generation {h.Generation}, not {Generation}");
         }
 
-        state.Hosts[Name] = h with { Phase = HostPhase.Active, Fenced = false, FailedGeneration = null, FailedAtIndex = 0, Voter = true };
+        state.Hosts[Name] = h with { Phase = HostPhase.Active, Fenced = false, FailedGeneration = null, FailedAtIndex = 0, FailedReason = null, Voter = true };
         return ApplyResult.Ok;
     }
 

@@ -57,6 +57,9 @@ public sealed record HostEntry
     /// <summary>The generation that was running when the host failed (rule 4: it must change before re-admission).</summary>
     public string? FailedGeneration { get; init; }
 
+    /// <summary>Why the host was declared failed (the <c>HostFailed</c> command's reason), when failed.</summary>
+    public string? FailedReason { get; init; }
+
     /// <summary>Log index of the last registration.</summary>
     public long RegisteredAtIndex { get; init; }
 }

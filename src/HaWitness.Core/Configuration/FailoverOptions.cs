@@ -1,17 +1,10 @@
 namespace HaWitness.Core.Configuration;
 
-/// <summary>Failover engine timings and policies. Defaults fit heartbeat 1 s, lease 5 s.</summary>
+/// <summary>Failover engine timings and policies.</summary>
 public sealed class FailoverOptions
 {
     /// <summary>How often the engine looks at the state (it also wakes on fence completions).</summary>
     public int TickMs { get; set; } = 250;
-
-    /// <summary>
-    /// Whether the engine itself commits <c>HostFailed</c> for silent hosts (with the bounds of
-    /// <see cref="HaWitness.Cluster.Leases.LeaseMath"/>). In the appliance the leader's duties do
-    /// that already; the simulation turns it on to run the whole path in one place.
-    /// </summary>
-    public bool DetectFailures { get; set; }
 
     /// <summary>How long a start may take before the try counts as failed.</summary>
     public int StartTimeoutMs { get; set; } = 30_000;

@@ -19,7 +19,7 @@ namespace HaWitness.Core.Journal;
 /// which WAL lets run beside a writer. The store never creates a database over an existing file
 /// that it does not recognise: see <see cref="Open"/>.
 /// </remarks>
-public sealed partial class JournalStore : IDisposable
+public sealed partial class JournalStore : IDisposable, IJournalWriter
 {
     /// <summary>File name of the journal inside the data directory.</summary>
     public const string FileName = "journal.db";

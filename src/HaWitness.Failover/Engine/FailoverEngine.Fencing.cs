@@ -26,10 +26,10 @@ internal sealed partial class FailoverEngine
                 continue;
             }
 
-            if (!_options.DetectFailures && _alarmedFailures.Add((h.Name, h.FailedAtIndex)))
+            if (_alarmedFailures.Add((h.Name, h.FailedAtIndex)))
             {
-                // The leader's duties committed HostFailed; the alarm is raised here, once.
-                _alarms.Raise(new Alarm(AlarmKind.HostFailed, Subjects.Host(h.Name), $"host {h.Name} failed (HostFailed committed at index {h.FailedAtIndex}); fencing it", _time.GetUtcNow()));
+                // The leader's duties (the only failure detector) committed HostFailed; the alarm is raised here, once.
+                _alarms.Raise(new Alarm(AlarmKind.HostFailed, Subjects.Host(h.Name), $"host {h.Name} failed: {h.FailedReason ?? "declared by the leader"} (committed at index {h.FailedAtIndex}); fencing it", _time.GetUtcNow()));
             }
 
             if (!_fencer.IsConfigured)

@@ -172,11 +172,6 @@ internal sealed partial class FailoverEngine
             return;
         }
 
-        if (_options.DetectFailures)
-        {
-            await DetectAsync(now, cancellationToken).ConfigureAwait(false);
-        }
-
         await FenceAsync(now, cancellationToken).ConfigureAwait(false);
         await ConfirmStartsAsync(now, cancellationToken).ConfigureAwait(false);
         await RestartAsync(now, cancellationToken).ConfigureAwait(false);

@@ -11,7 +11,7 @@ public sealed class FailoverEngineTests
 {
     private static World TwoHosts(bool fence = true, int crashAt = 0, bool commitThenCrash = false)
     {
-        var world = new World(7, new SimTimings(), new FailoverOptions { DetectFailures = true }, fence) { Tracing = true };
+        var world = new World(7, new SimTimings(), new FailoverOptions(), fence) { Tracing = true };
         world.AddHost("a", 16, 32768, 3000);
         world.AddHost("b", 16, 32768, 3000);
         world.Setup([
@@ -121,22 +121,24 @@ public sealed class FailoverEngineTests
     }
 
     [Fact]
-    public void WithoutItsOwnDetector_AHostFailedCommittedByTheLeaderIsFencedAndAlarmedOnce()
+    public void TheLeadersDutiesDetectTheFailure_TheEngineFencesAndAlarmsOnce()
     {
-        var world = new World(11, new SimTimings(), new FailoverOptions { DetectFailures = false }, fenceConfigured: true);
+        var world = new World(11, new SimTimings(), new FailoverOptions(), fenceConfigured: true);
         world.AddHost("a", 16, 32768, 3000);
         world.AddHost("b", 16, 32768, 3000);
         world.Setup([new AddVm("web", "a", true, true, VmPriority.High, 2, 4096, null)]);
         world.Run(TimeSpan.FromSeconds(5));
         world.Agent("a")!.Crash();
-        world.Run(TimeSpan.FromSeconds(10));
-        Assert.Equal(HostPhase.Active, world.Log.View.Hosts["a"].Phase); // nobody detects in this world
+        world.Run(TimeSpan.FromSeconds(15));
 
-        world.Log.Append(new HostFailed("a", "a-g1", "silent (committed by the leader's duties)"), acknowledged: true);
-        world.Run(TimeSpan.FromSeconds(10));
-
+        // Suspected first, then failed with a majority: both by the production detector (LeaderDuties).
+        var rows = world.Journal.All.Where(d => d.Subject == "host:a").Select(d => (d.Kind, d.Outcome)).ToList();
+        int suspected = rows.IndexOf(("HostSuspected", Outcome.Decided));
+        int failed = rows.IndexOf(("HostFailed", Outcome.Succeeded));
+        Assert.True(suspected >= 0 && failed > suspected, string.Join(", ", rows));
         Assert.Single(world.Alarms.Raised, a => a.Kind == AlarmKind.HostFailed);
         Assert.True(world.Log.View.Hosts["a"].Fenced);
+        Assert.False(world.Log.View.Hosts["a"].Voter); // dynamic quorum, by the same duties
         Assert.True(AllRunOn(world, "b"));
         Assert.Null(world.Violation);
     }

@@ -8,7 +8,7 @@ public sealed class PlannedOperationsTests
 {
     private static World Cluster(int bCpus = 16, int reserve = 0)
     {
-        var world = new World(5, new SimTimings(), new FailoverOptions { DetectFailures = true, ReserveHostFailures = reserve }, fenceConfigured: true);
+        var world = new World(5, new SimTimings(), new FailoverOptions { ReserveHostFailures = reserve }, fenceConfigured: true);
         world.AddHost("a", 16, 32768, 3000);
         world.AddHost("b", bCpus, 32768, 3000);
         world.Setup([

@@ -10,7 +10,7 @@ public sealed class FailoverStatusBuilderTests
     [Fact]
     public void Status_ListsEveryVmWithItsState_TheFenceModeAndTheTolerance()
     {
-        var w = new World(9, new SimTimings(), new FailoverOptions { DetectFailures = true }, fenceConfigured: false);
+        var w = new World(9, new SimTimings(), new FailoverOptions(), fenceConfigured: false);
         w.AddHost("a", 16, 32768, 3000);
         w.AddHost("b", 4, 8192, 3000);
         w.Setup([
