@@ -64,6 +64,7 @@ internal static class ClusterServices
         });
         services.AddSingleton<IHostLiveness>(sp => sp.GetRequiredService<HostLeaseTracker>());
         services.AddSingleton(new VmPolicy(options.DefaultHa, Enum.Parse<VmPriority>(options.DefaultPriority, ignoreCase: true)));
+        services.AddSingleton<HaWitness.Core.Journal.IJournalWriter>(sp => sp.GetRequiredService<JournalStore>());
         services.AddSingleton<LeaderDuties>();
         services.AddSingleton(sp => new JoinService(
             sp.GetRequiredService<JoinToken>(), sp.GetRequiredService<MemberKeys>(), ca, node, node,
