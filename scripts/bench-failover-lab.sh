@@ -207,8 +207,8 @@ journal_rows() { # NAME SINCE_MS: the victim's and its VMs' decisions since the 
       coalesce(CAST(round((julianday(json_extract(evidence, '\$.reportedAt')) - 2440587.5) * 86400000) AS INTEGER), '')
     FROM decisions WHERE time_ms >= $2 AND (subject = 'host:$1' OR subject LIKE 'vm:$1-vm%') ORDER BY id"
 }
-starts_journaled() {
-  [[ $(journal "SELECT count(DISTINCT subject) FROM decisions WHERE kind = 'StartVm' AND outcome = 'Succeeded' AND subject LIKE 'vm:$1-vm%'") -ge 4 ]]
+starts_journaled() { # NAME SINCE_MS: all 4 of its VMs' starts confirmed since the kill
+  [[ $(journal "SELECT count(DISTINCT subject) FROM decisions WHERE time_ms >= $2 AND kind = 'StartVm' AND outcome = 'Succeeded' AND subject LIKE 'vm:$1-vm%'") -ge 4 ]]
 }
 
 add_ns survivor 10
@@ -257,8 +257,8 @@ for i in $(seq 1 "$rounds"); do
   r_placed+=($(( (pl - t0) / 1000 ))); r_running+=($(( (ru - t0) / 1000 )))
 
   # The journal's view of the same failover (its time_ms is the same machine's wall clock).
-  wait_until 15 starts_journaled "$v" || echo "bench: round $i: the journal has fewer than 4 confirmed starts for $v" >&2
   t0ms=$(( t0 / 1000 ))
+  wait_until 15 starts_journaled "$v" "$t0ms" || echo "bench: round $i: the journal has fewer than 4 confirmed starts for $v" >&2
   read -r hf fs p1 pn rp sn < <(journal_rows "$v" "$t0ms" | awk -F'|' '
     $1 == "HostFailed" && $2 == "Succeeded" && hf == "" { hf = $4 }
     $1 == "FenceHost" && $2 == "Succeeded" && fs == "" { fs = $4 }
