@@ -6,6 +6,7 @@ using HaWitness.Agent.Runtime.Joining;
 using HaWitness.Agent.Runtime.Probe;
 using HaWitness.Agent.Runtime.Reconcile;
 using HaWitness.Agent.Runtime.Watchdog;
+using HaWitness.Core.Configuration;
 using HaWitness.Cluster.Raft;
 using HaWitness.Cluster.Security;
 using HaWitness.Core.Journal;
@@ -68,6 +69,9 @@ public sealed partial class AgentRuntime : IAsyncDisposable
 
         _driver = created.Value;
         _owned.Add(_driver);
+
+        // T_off: the configured bound, else the one measured for this driver (docs/hypervisors.md).
+        o.PowerOffBoundMs = PowerOffBounds.Effective(o.PowerOffBoundMs, _driver.Kind);
         var capacity = await _driver.GetCapacityAsync(ct).ConfigureAwait(false);
         if (!capacity.IsOk)
         {

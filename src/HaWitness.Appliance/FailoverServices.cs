@@ -61,6 +61,14 @@ internal sealed class FailoverLoop(RaftNode node, FailoverEngine engine, AlarmDi
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delivering = alarms.RunAsync(stoppingToken);
+        // A committed failure is fenced at once, not at the engine's next tick.
+        node.State.Applied += (_, command, _) =>
+        {
+            if (command is HaWitness.Cluster.State.HostFailed)
+            {
+                engine.Nudge();
+            }
+        };
         while (!stoppingToken.IsCancellationRequested)
         {
             if (node.IsLeader)

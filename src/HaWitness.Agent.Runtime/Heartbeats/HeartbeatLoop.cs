@@ -8,7 +8,9 @@ namespace HaWitness.Agent.Runtime.Heartbeats;
 /// <summary>
 /// Sends a heartbeat every H of the agent's clock, carrying the VM report; an acknowledgement
 /// within the timeout extends the lease from the heartbeat's send time. Heartbeats do not wait
-/// for each other: a slow answer never delays the next one.
+/// for each other: a slow answer never delays the next one. A change of the report (a VM started,
+/// stopped or refused) sends one at once (<see cref="Nudge"/>), so the appliance learns of a start
+/// the moment it happens; nudges arriving together make one heartbeat.
 /// </summary>
 public sealed partial class HeartbeatLoop
 {
@@ -18,6 +20,7 @@ public sealed partial class HeartbeatLoop
     private readonly VmInventory _inventory;
     private readonly ILogger _logger;
     private int _failures;
+    private TaskCompletionSource _nudge = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the loop.</summary>
     public HeartbeatLoop(AgentState state, ApplianceClient client, RaftNode node, VmInventory inventory, ILogger<HeartbeatLoop> logger)
@@ -27,7 +30,16 @@ public sealed partial class HeartbeatLoop
         _node = node;
         _inventory = inventory;
         _logger = logger;
+        inventory.Changed += Nudge;
     }
+
+    /// <summary>How many heartbeats were sent early because the report changed (for tests and the log).</summary>
+    public long Nudged => Interlocked.Read(ref _nudged);
+
+    private long _nudged;
+
+    /// <summary>Sends the next heartbeat now instead of at the end of the period.</summary>
+    public void Nudge() => Volatile.Read(ref _nudge).TrySetResult();
 
     /// <summary>
     /// Raised with the error code when the leader refuses this generation (<c>generation_failed</c>:
@@ -42,19 +54,35 @@ public sealed partial class HeartbeatLoop
         var inFlight = new List<Task>();
         while (!ct.IsCancellationRequested)
         {
+            // A nudge during this heartbeat's send is answered by the next one, right after it.
+            Interlocked.Exchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             inFlight.RemoveAll(t => t.IsCompleted);
             if (inFlight.Count < 8)
             {
                 inFlight.Add(BeatAsync(ct));
             }
 
+            using var period = CancellationTokenSource.CreateLinkedTokenSource(ct);
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(_state.Timings.HeartbeatMs), _state.Time, ct).ConfigureAwait(false);
+                var next = Volatile.Read(ref _nudge).Task;
+                var delay = Task.Delay(TimeSpan.FromMilliseconds(_state.Timings.HeartbeatMs), _state.Time, period.Token);
+                if (await Task.WhenAny(delay, next).ConfigureAwait(false) == next)
+                {
+                    Interlocked.Increment(ref _nudged);
+                }
+                else
+                {
+                    await delay.ConfigureAwait(false); // throws when cancelled
+                }
             }
             catch (OperationCanceledException)
             {
                 break;
+            }
+            finally
+            {
+                await period.CancelAsync().ConfigureAwait(false);
             }
         }
 

@@ -4,49 +4,77 @@ namespace HaWitness.Agent.Runtime.Reconcile;
 
 /// <summary>
 /// What the hypervisor last listed on this host, and for which ownership epoch this agent started
-/// each VM: the report every heartbeat carries.
+/// each VM: the report every heartbeat carries. A start, stop or failure this agent made is part of
+/// the report at once (not only at the next listing), and raises <see cref="Changed"/> so that the
+/// heartbeat carrying it goes out now instead of at the next period: the appliance confirms a
+/// restarted VM as soon as it runs.
 /// </summary>
 public sealed class VmInventory
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _errors = new(StringComparer.Ordinal);
-    private IReadOnlyList<(string Name, bool Running, string? Definition)> _listed = [];
+    private List<(string Name, bool Running, string? Definition)> _listed = [];
+
+    /// <summary>Raised (outside the inventory's lock) when the report changed because of a start, stop or failure.</summary>
+    public event Action? Changed;
 
     /// <summary>Replaces the listing.</summary>
     public void Listed(IReadOnlyList<(string Name, bool Running, string? Definition)> vms)
     {
         lock (_lock)
         {
-            _listed = vms;
+            _listed = [.. vms];
         }
     }
 
-    /// <summary>Records the epoch a VM was started (or adopted) for; clears its error.</summary>
+    /// <summary>Records the epoch a VM was started (or adopted) for, and that it runs; clears its error.</summary>
     public void Started(string vm, long epoch)
     {
+        bool changed;
         lock (_lock)
         {
+            changed = !_epochs.TryGetValue(vm, out long was) || was != epoch;
             _epochs[vm] = epoch;
-            _errors.Remove(vm);
+            changed |= _errors.Remove(vm);
+            changed |= SetRunning(vm, true);
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke();
         }
     }
 
-    /// <summary>Forgets the epoch of a VM that stopped.</summary>
+    /// <summary>Forgets the epoch of a VM that stopped; it is reported off.</summary>
     public void Stopped(string vm)
     {
+        bool changed;
         lock (_lock)
         {
-            _epochs.Remove(vm);
+            changed = _epochs.Remove(vm);
+            changed |= SetRunning(vm, false);
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke();
         }
     }
 
     /// <summary>Records a start/stop failure.</summary>
     public void Failed(string vm, string error)
     {
+        bool changed;
         lock (_lock)
         {
+            changed = !_errors.TryGetValue(vm, out string? was) || was != error;
             _errors[vm] = error;
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke();
         }
     }
 
@@ -59,7 +87,7 @@ public sealed class VmInventory
         }
     }
 
-    /// <summary>Whether the hypervisor listed the VM running.</summary>
+    /// <summary>Whether the hypervisor listed the VM running (or this agent started it since).</summary>
     public bool IsRunning(string vm)
     {
         lock (_lock)
@@ -80,5 +108,29 @@ public sealed class VmInventory
                 _errors.GetValueOrDefault(v.Name),
                 known(v.Name) ? null : v.Definition))];
         }
+    }
+
+    /// <summary>Sets a VM's running flag in the listing (adding it when the listing did not have it yet). Call under the lock.</summary>
+    private bool SetRunning(string vm, bool running)
+    {
+        int i = _listed.FindIndex(v => v.Name == vm);
+        if (i < 0)
+        {
+            if (!running)
+            {
+                return false;
+            }
+
+            _listed.Add((vm, true, null));
+            return true;
+        }
+
+        if (_listed[i].Running == running)
+        {
+            return false;
+        }
+
+        _listed[i] = _listed[i] with { Running = running };
+        return true;
     }
 }

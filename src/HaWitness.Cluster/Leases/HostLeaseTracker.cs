@@ -96,10 +96,14 @@ public sealed class HostLeaseTracker : IHostLiveness
         }
     }
 
+    /// <inheritdoc />
+    public event Action<string>? ReportChanged;
+
     /// <summary>A heartbeat arrived (the caller acknowledges it only while leader).</summary>
     public void Heartbeat(HostReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
+        bool changed;
         lock (_lock)
         {
             var now = Now();
@@ -133,7 +137,14 @@ public sealed class HostLeaseTracker : IHostLiveness
             }
 
             _lastHeard[report.Host] = now;
+            changed = !_reports.TryGetValue(report.Host, out var before) || before.SelfFenced != report.SelfFenced
+                || before.Generation != report.Generation || !before.Vms.SequenceEqual(report.Vms);
             _reports[report.Host] = report with { ReceivedAt = _time.GetUtcNow() };
+        }
+
+        if (changed)
+        {
+            ReportChanged?.Invoke(report.Host);
         }
     }
 
@@ -205,6 +216,15 @@ public sealed class HostLeaseTracker : IHostLiveness
         lock (_lock)
         {
             return SafeAt(host) is { } at && Now() >= at;
+        }
+    }
+
+    /// <inheritdoc />
+    public TimeSpan? UntilSafeToAct(string host)
+    {
+        lock (_lock)
+        {
+            return SafeAt(host) is { } at ? (at - Now() is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero) : null;
         }
     }
 

@@ -20,6 +20,19 @@ public interface IHostLiveness
     /// </summary>
     bool IsSafeToAct(string host);
 
+    /// <summary>
+    /// How long until <see cref="IsSafeToAct"/> turns true, on the monotonic clock (zero once it is;
+    /// null while the appliance may not act at all). For waking up on time, not for deciding.
+    /// </summary>
+    TimeSpan? UntilSafeToAct(string host);
+
+    /// <summary>
+    /// Raised with the host's name (outside any lock, on the thread that received the heartbeat)
+    /// when a host's report says something new about its VMs: a VM started, stopped or failed, or the
+    /// host fenced itself. Lets the leader confirm a start the moment it is reported.
+    /// </summary>
+    event Action<string>? ReportChanged;
+
     /// <summary>How long ago the agent's last report arrived (monotonic), or null if none in this leadership.</summary>
     TimeSpan? SinceReport(string host);
 

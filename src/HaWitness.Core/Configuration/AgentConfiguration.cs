@@ -110,7 +110,10 @@ public static class AgentConfiguration
         }
 
         OptionChecks.OneOf(nameof(AgentOptions.IsolationResponse), options.IsolationResponse, "power-off", "shutdown", "none");
-        OptionChecks.Range(nameof(AgentOptions.PowerOffBoundMs), options.PowerOffBoundMs, 100, 120_000, "ms");
+        if (options.PowerOffBoundMs != 0)
+        {
+            OptionChecks.Range(nameof(AgentOptions.PowerOffBoundMs), options.PowerOffBoundMs, 100, 120_000, "ms (or 0: the driver's own bound)");
+        }
         OptionChecks.Range(nameof(AgentOptions.HypervisorTimeoutMs), options.HypervisorTimeoutMs, 100, 600_000, "ms");
         OptionChecks.Range(nameof(AgentOptions.ShutdownTimeoutMs), options.ShutdownTimeoutMs, 100, 60_000, "ms");
         OptionChecks.Range(nameof(AgentOptions.WatchdogTimeoutMs), options.WatchdogTimeoutMs, 1000, 600_000, "ms");

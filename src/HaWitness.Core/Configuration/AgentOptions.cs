@@ -51,8 +51,11 @@ public sealed class AgentOptions
     /// <summary>What to do with HA VMs when isolated: <c>power-off</c> (hard), <c>shutdown</c> (guest, then hard at the bound) or <c>none</c>.</summary>
     public string IsolationResponse { get; set; } = "power-off";
 
-    /// <summary>T_off: the bound on powering this host's VMs off when it fences itself, ms. The appliance waits for it.</summary>
-    public int PowerOffBoundMs { get; set; } = 3000;
+    /// <summary>
+    /// T_off: the bound on powering this host's VMs off when it fences itself, ms. The appliance waits
+    /// for it. 0 (the default): the bound measured for the hypervisor driver (<see cref="PowerOffBounds"/>).
+    /// </summary>
+    public int PowerOffBoundMs { get; set; }
 
     /// <summary>Hypervisor call timeout, ms: a hanging hypervisor call fails after this.</summary>
     public int HypervisorTimeoutMs { get; set; } = 10_000;

@@ -133,6 +133,11 @@ internal sealed partial class FailoverEngine
         // Decided on the monotonic clock; the wall-clock instant is only what the journal shows.
         bool safe = _liveness.IsSafeToAct(h.Name);
         evidence = safe ? $"its lease surely expired at {At(at.Value)}" : $"its lease surely expires at {At(at.Value)}";
+        if (!safe && _liveness.UntilSafeToAct(h.Name) is { } left)
+        {
+            DueIn(left);
+        }
+
         return safe;
     }
 

@@ -51,6 +51,7 @@ internal sealed partial class FailoverEngine
     private DateTimeOffset _quorumSeenAt;
     private bool _quorum;
     private bool _quorumLost;
+    private TimeSpan? _dueIn;
 
     public FailoverEngine(
         ICommandLog log,
@@ -74,7 +75,12 @@ internal sealed partial class FailoverEngine
         _logger = logger;
         _origin = time.GetTimestamp();
         _leaderSince = _quorumSince = _quorumSeenAt = Now();
+        // A start or stop is confirmed the moment its report arrives, not at the next tick.
+        _liveness.ReportChanged += _ => Wake();
     }
+
+    /// <summary>Asks for a tick now (a failure was committed, a report changed): no step waits for the period.</summary>
+    public void Nudge() => Wake();
 
     /// <summary>
     /// Now on the monotonic clock, as an offset from a fixed origin: every deadline, backoff and
@@ -134,9 +140,15 @@ internal sealed partial class FailoverEngine
             }
 
             var wake = Volatile.Read(ref _wake);
+            var period = TimeSpan.FromMilliseconds(_options.TickMs);
+            if (_dueIn is { } due && due < period)
+            {
+                period = due + TimeSpan.FromMilliseconds(1); // a wait ends before the next tick: wake for it
+            }
+
             try
             {
-                await Task.WhenAny(wake.Task, Task.Delay(TimeSpan.FromMilliseconds(_options.TickMs), _time, leadership)).ConfigureAwait(false);
+                await Task.WhenAny(wake.Task, Task.Delay(period, _time, leadership)).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -153,6 +165,7 @@ internal sealed partial class FailoverEngine
     /// <summary>One pass over everything that is due. Throws <see cref="NotLeaderException"/> when leadership is gone.</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
+        _dueIn = null;
         var now = Now();
         if (!CheckQuorum(now))
         {
@@ -173,6 +186,15 @@ internal sealed partial class FailoverEngine
     }
 
     private void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    /// <summary>Something this tick waits for becomes due in <paramref name="left"/>: the next tick comes no later.</summary>
+    private void DueIn(TimeSpan left)
+    {
+        if (_dueIn is not { } d || left < d)
+        {
+            _dueIn = left;
+        }
+    }
 
     /// <summary>
     /// Acts only with a heartbeat quorum. Silence is counted from when the quorum was (re)gained at

@@ -32,6 +32,8 @@ public sealed class LeaseArithmeticTests
     public static TheoryData<int, int, double> Settings => new()
     {
         { 1000, 5000, 0.01 },
+        { 500, 2500, 0.01 }, // the shipped defaults
+        { 250, 1250, 0.01 }, // the tuned profile (docs/failover.md)
         { 500, 3500, 0.01 },
         { 1000, 5000, 0.05 },
         { 200, 2500, 0.0 },
@@ -41,7 +43,7 @@ public sealed class LeaseArithmeticTests
     [MemberData(nameof(Settings))]
     public void IsolatedAgent_IsOffBeforeTheApplianceMayAct_ForEveryDriftWithinTheBound(int heartbeatMs, int leaseMs, double rho)
     {
-        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, LeaseMs = leaseMs, DriftBound = rho };
+        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, HeartbeatTimeoutMs = heartbeatMs / 2, LeaseMs = leaseMs, DriftBound = rho };
         o.Validate();
         var rng = new Random(heartbeatMs * 31 + leaseMs);
         double tightest = double.MaxValue;
@@ -135,7 +137,7 @@ public sealed class LeaseArithmeticTests
     {
         // W was down; a and b both lost their leases and, finding no leader anywhere, kept their
         // VMs. W comes back cut off from a: a's next probe finds b leased again and a fences.
-        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, LeaseMs = leaseMs, DriftBound = rho };
+        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, HeartbeatTimeoutMs = heartbeatMs / 2, LeaseMs = leaseMs, DriftBound = rho };
         var rng = new Random(leaseMs * 17 + heartbeatMs);
         for (int trial = 0; trial < 2000; trial++)
         {
@@ -208,7 +210,7 @@ public sealed class LeaseArithmeticTests
     [MemberData(nameof(Settings))]
     public void WitnessCrash_TheHostWhoseLeaseExpiresFirst_FindsNoPeerClaimingALeader_SoNobodyFences(int heartbeatMs, int leaseMs, double rho)
     {
-        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, LeaseMs = leaseMs, DriftBound = rho };
+        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, HeartbeatTimeoutMs = heartbeatMs / 2, LeaseMs = leaseMs, DriftBound = rho };
         o.Validate();
         var rng = new Random(leaseMs * 7 + heartbeatMs);
         for (int trial = 0; trial < 2000; trial++)
@@ -320,9 +322,10 @@ public sealed class LeaseArithmeticTests
     public void DefaultTimings_GiveTheDocumentedBounds()
     {
         var o = new LeaseOptions();
-        Assert.Equal(TimeSpan.FromMilliseconds(5862), LeaseMath.FailedAfter(o));
-        Assert.Equal(TimeSpan.FromMilliseconds(8922), LeaseMath.SafeAfterHeartbeat(o, PowerOffMs));
-        Assert.Equal(TimeSpan.FromMilliseconds(2441), LeaseMath.PeerLeaseHeld(o));
-        Assert.Equal(TimeSpan.FromMilliseconds(3000), LeaseMath.LeaderClaim(o));
+        Assert.Equal(TimeSpan.FromMilliseconds(3107), LeaseMath.FailedAfter(o));
+        Assert.Equal(TimeSpan.FromMilliseconds(6168), LeaseMath.SafeAfterHeartbeat(o, PowerOffMs));
+        Assert.Equal(TimeSpan.FromMilliseconds(4127), LeaseMath.SafeAfterHeartbeat(o, PowerOffBounds.SimMs));
+        Assert.Equal(TimeSpan.FromMilliseconds(1221), LeaseMath.PeerLeaseHeld(o));
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), LeaseMath.LeaderClaim(o));
     }
 }

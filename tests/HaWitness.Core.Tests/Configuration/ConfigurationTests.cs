@@ -92,6 +92,8 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("Hypervisor", "xen", "allowed: sim | vix | vmrun | libvirt")]
     [InlineData("Raft", "10.0.0.1", "allowed: IP:PORT")]
     [InlineData("SimVms", "-1", "SimVms = -1 is out of range")]
+    [InlineData("PowerOffBoundMs", "50", "PowerOffBoundMs = 50 is out of range; allowed 100..120000 ms (or 0: the driver's own bound)")]
+    [InlineData("PowerOffBoundMs", "-1", "PowerOffBoundMs = -1 is out of range")]
     public void AgentLoad_BadValue_NamesTheKey(string key, string? value, string expected)
     {
         var values = new Dictionary<string, string?>
@@ -112,6 +114,30 @@ public sealed class ConfigurationTests : IDisposable
 
         var ex = Assert.Throws<ConfigurationException>(() => AgentConfiguration.Load(null, values, defaultFile: _dir.File("absent.json")));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "sim", PowerOffBounds.SimMs)]
+    [InlineData(null, "libvirt", PowerOffBounds.HypervisorMs)]
+    [InlineData(null, "vix", PowerOffBounds.HypervisorMs)]
+    [InlineData("2500", "sim", 2500)]
+    [InlineData("700", "libvirt", 700)]
+    public void PowerOffBound_IsTheDriversOwn_UnlessConfigured(string? configured, string driver, int expected)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Witness"] = "http://127.0.0.1:8080",
+            ["JoinToken"] = "0123456789abcdef0123",
+            ["Name"] = "host-a",
+            ["Hypervisor"] = driver,
+        };
+        if (configured is not null)
+        {
+            values["PowerOffBoundMs"] = configured;
+        }
+
+        var options = AgentConfiguration.Load(null, values, defaultFile: _dir.File("absent.json"));
+        Assert.Equal(expected, PowerOffBounds.Effective(options.PowerOffBoundMs, driver));
     }
 
     [Fact]
