@@ -2,16 +2,18 @@
 # Installs the Debian packages a HaWitness task needs; idempotent and quiet when all are there.
 #   scripts/deps.sh test      packages the test suite runs for real (tgtd, sshd, initiators, ...)
 #   scripts/deps.sh publish   the Native-AOT toolchain (clang, zlib)
+#   scripts/deps.sh bench     what bench-failover-lab.sh and soak.sh run (tgtd, sshd, jq, sqlite3, stress-ng)
 set -euo pipefail
 
 declare -A GROUPS_=(
   [test]="curl procps iproute2 iptables tgt openssh-server openssh-client libiscsi-bin qemu-utils qemu-block-extra gcc libc6-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 busybox-static cpio kmod chromium chromium-driver wrk faketime"
   [publish]="clang zlib1g-dev gcc libc6-dev"
+  [bench]="curl procps iproute2 tgt openssh-server openssh-client jq sqlite3 stress-ng"
 )
 
 want=()
 for group in "${@:-test}"; do
-  [[ -n "${GROUPS_[$group]:-}" ]] || { echo "deps.sh: unknown group '$group' (test | publish)" >&2; exit 2; }
+  [[ -n "${GROUPS_[$group]:-}" ]] || { echo "deps.sh: unknown group '$group' (test | publish | bench)" >&2; exit 2; }
   for p in ${GROUPS_[$group]}; do want+=("$p"); done
 done
 
