@@ -70,8 +70,10 @@ public sealed partial class StorageGrants : IDisposable
     /// of <see cref="Policy"/>, up to <see cref="GrantPolicy.MaxTries"/> tries, stopping early when
     /// a precondition no longer holds. A grant already running for the host is replaced.
     /// </summary>
+    /// <param name="request">What to grant.</param>
+    /// <param name="observe">Told of every try once its pause (if any) is armed on the clock; must not block.</param>
     /// <returns>The first try (<c>First</c>) and the last (<c>Final</c>), for callers that wait.</returns>
-    public (Task<GrantTry> First, Task<GrantTry> Final) Begin(GrantRequest request)
+    public (Task<GrantTry> First, Task<GrantTry> Final) Begin(GrantRequest request, Action<GrantTry>? observe = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var first = new TaskCompletionSource<GrantTry>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -89,7 +91,7 @@ public sealed partial class StorageGrants : IDisposable
             _running[request.Host] = run;
         }
 
-        run.Task = Task.Run(() => LoopAsync(request, run, first), CancellationToken.None);
+        run.Task = Task.Run(() => LoopAsync(request, run, first, observe), CancellationToken.None);
         return (first.Task, run.Task);
     }
 
@@ -239,7 +241,7 @@ public sealed partial class StorageGrants : IDisposable
             : null;
     }
 
-    private async Task<GrantTry> LoopAsync(GrantRequest request, Run run, TaskCompletionSource<GrantTry> first)
+    private async Task<GrantTry> LoopAsync(GrantRequest request, Run run, TaskCompletionSource<GrantTry> first, Action<GrantTry>? observe)
     {
         var token = run.Cancel.Token;
         GrantTry? last = null;
@@ -257,13 +259,15 @@ public sealed partial class StorageGrants : IDisposable
                     }
 
                     first.TrySetResult(last);
+                    observe?.Invoke(last);
                     return last;
                 }
 
-                // The pause is armed before the first try is handed back, so a caller on a test
-                // clock that advances it after seeing the first try always moves this pause.
+                // The pause is armed before the try is handed back, so a caller on a test clock
+                // that advances it after seeing the try always moves this pause.
                 var pause = Task.Delay(Policy.Backoff(attempt), _time, token);
                 first.TrySetResult(last);
+                observe?.Invoke(last);
                 await pause.ConfigureAwait(false);
             }
         }
