@@ -113,67 +113,92 @@ public sealed partial class StorageGrants : IDisposable
     /// <param name="attempt">Which try this is (1-based).</param>
     /// <param name="retried">Whether the caller tries again after <see cref="GrantPolicy.Backoff"/> (journaled as the next try).</param>
     /// <param name="cancellationToken">Cancels the try.</param>
-    public async Task<GrantTry> TryAsync(GrantRequest request, int attempt, bool retried, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The try completes on the thread that completes the fencer's task (a continuation that runs
+    /// synchronously), so a caller that polls it from a tick on a simulated clock sees it done as
+    /// soon as the target answered, whatever the thread's synchronization context.
+    /// </remarks>
+    public Task<GrantTry> TryAsync(GrantRequest request, int attempt, bool retried, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        string kind = request.Purpose == GrantPurpose.Join ? DecisionKinds.GrantInitiator : DecisionKinds.UnfenceHost;
-        string subject = Subjects.Host(request.Host);
-        string verb = request.Purpose == GrantPurpose.Join ? "grant" : "re-admission grant";
-        string who = $"{request.Host} ({IscsiName.Printable(request.InitiatorIqn)})";
+        var t = new TryContext(request, attempt,
+            request.Purpose == GrantPurpose.Join ? DecisionKinds.GrantInitiator : DecisionKinds.UnfenceHost,
+            Subjects.Host(request.Host),
+            request.Purpose == GrantPurpose.Join ? "grant" : "re-admission grant",
+            $"{request.Host} ({IscsiName.Printable(request.InitiatorIqn)})",
+            retried ? Policy.Backoff(attempt) : null);
 
         string? problem = !_fencer.IsConfigured ? "no iSCSI target is configured"
             : !_canAct() ? "this appliance is not the leader"
             : Check(request, _log.View);
         if (problem is not null)
         {
-            string refused = $"{verb} of {who} refused (try {attempt}): {problem}";
-            Append(new NewDecision(kind, subject, Outcome.Refused, Evidence(request, attempt, refused, problem, null)), bestEffort: true);
+            string refused = $"{t.Verb} of {t.Who} refused (try {attempt}): {problem}";
+            Append(new NewDecision(t.Kind, t.Subject, Outcome.Refused, Evidence(request, attempt, refused, problem, null)), bestEffort: true);
             LogRefused(_logger, request.Host, problem);
-            return new GrantTry(request.Host, attempt, false, true, refused, problem, null);
+            return Task.FromResult(new GrantTry(request.Host, attempt, false, true, refused, problem, null));
         }
 
-        TimeSpan? next = retried ? Policy.Backoff(attempt) : null;
-        string decided = $"{verb} of {who}, try {attempt}: {request.Reason}";
+        string decided = $"{t.Verb} of {t.Who}, try {attempt}: {request.Reason}";
         try
         {
-            Append(new NewDecision(kind, subject, Outcome.Decided, Evidence(request, attempt, decided, null, null)), bestEffort: false);
+            Append(new NewDecision(t.Kind, t.Subject, Outcome.Decided, Evidence(request, attempt, decided, null, null)), bestEffort: false);
         }
         catch (JournalWriteException ex)
         {
             // Never act on a decision that is not in the journal.
-            return Failed(request, attempt, kind, subject, verb, who, "the journal cannot take the decision: " + ex.Message, null, next, journal: false);
+            return Task.FromResult(Failed(t, "the journal cannot take the decision: " + ex.Message, null, journal: false));
         }
 
-        FenceOutcome outcome;
+        Task<FenceOutcome> fencing;
         var fence = new FenceRequest(request.Host, request.InitiatorIqn, request.Reason);
         try
         {
-            outcome = request.Purpose == GrantPurpose.Join
-                ? await _fencer.GrantAsync(fence, cancellationToken).ConfigureAwait(false)
-                : await _fencer.UnfenceAsync(fence, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            Append(new NewDecision(kind, subject, Outcome.Failed, Evidence(request, attempt, $"{verb} of {who} cancelled (try {attempt})", "cancelled", null)), bestEffort: true);
-            throw;
+            fencing = request.Purpose == GrantPurpose.Join
+                ? _fencer.GrantAsync(fence, cancellationToken)
+                : _fencer.UnfenceAsync(fence, cancellationToken);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            outcome = new FenceOutcome(false, false, $"the fencer failed: {ex.Message}", [], ex.Message);
+            fencing = Task.FromException<FenceOutcome>(ex);
         }
 
+        return fencing.ContinueWith(static (done, state) =>
+            {
+                var (self, t, token) = ((StorageGrants, TryContext, CancellationToken))state!;
+                return self.Finish(t, done, token);
+            },
+            (this, t, cancellationToken), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private GrantTry Finish(TryContext t, Task<FenceOutcome> done, CancellationToken cancellationToken)
+    {
+        var request = t.Request;
+        if (!done.IsCompletedSuccessfully && cancellationToken.IsCancellationRequested)
+        {
+            // Stopped (shutdown, leadership lost, replaced by a newer grant): no alarm, not retried here.
+            string stopped = $"{t.Verb} of {t.Who} stopped (try {t.Attempt}): cancelled";
+            Append(new NewDecision(t.Kind, t.Subject, Outcome.Failed, Evidence(request, t.Attempt, stopped, "cancelled", null)), bestEffort: true);
+            return new GrantTry(request.Host, t.Attempt, false, false, stopped, "cancelled", null);
+        }
+
+        var outcome = done.IsCompletedSuccessfully
+            ? done.Result
+            : new FenceOutcome(false, false, "the fencer failed: " + Message(done), [], Message(done));
         if (!outcome.Verified)
         {
-            return Failed(request, attempt, kind, subject, verb, who, outcome.Error ?? outcome.Summary, outcome, next, journal: true);
+            return Failed(t, outcome.Error ?? outcome.Summary, outcome, journal: true);
         }
 
-        string done = $"{who} granted (verified), try {attempt}: {outcome.Summary}";
-        var evidence = Evidence(request, attempt, done, null, outcome);
+        string summary = $"{t.Who} granted (verified), try {t.Attempt}: {outcome.Summary}";
+        var evidence = Evidence(request, t.Attempt, summary, null, outcome);
         evidence["verified"] = true;
-        Append(new NewDecision(kind, subject, Outcome.Succeeded, evidence), bestEffort: true);
-        LogGranted(_logger, request.Host, attempt);
-        return new GrantTry(request.Host, attempt, true, false, done, null, null);
+        Append(new NewDecision(t.Kind, t.Subject, Outcome.Succeeded, evidence), bestEffort: true);
+        LogGranted(_logger, request.Host, t.Attempt);
+        return new GrantTry(request.Host, t.Attempt, true, false, summary, null, null);
     }
+
+    private static string Message(Task task) => task.Exception?.GetBaseException().Message ?? "cancelled";
 
     /// <summary>Stops every grant running in the background.</summary>
     public void Dispose()
@@ -253,7 +278,7 @@ public sealed partial class StorageGrants : IDisposable
                 last = await TryAsync(request, attempt, retried, token).ConfigureAwait(false);
                 if (last.Verified || last.Refused || !retried)
                 {
-                    if (last.Failed)
+                    if (last.Failed && !token.IsCancellationRequested)
                     {
                         GaveUp(request, attempt, last);
                     }
@@ -302,26 +327,26 @@ public sealed partial class StorageGrants : IDisposable
         }
     }
 
-    private GrantTry Failed(GrantRequest request, int attempt, string kind, string subject, string verb, string who, string why,
-        FenceOutcome? outcome, TimeSpan? next, bool journal)
+    private GrantTry Failed(TryContext t, string why, FenceOutcome? outcome, bool journal)
     {
-        string then = next is { } n ? $"next try in {Seconds(n)}" : "not retried by this path";
-        string summary = $"{verb} of {who} FAILED (try {attempt}, not verified): {why}; {then}";
+        var request = t.Request;
+        string then = t.Next is { } n ? $"next try in {Seconds(n)}" : "not retried by this path";
+        string summary = $"{t.Verb} of {t.Who} FAILED (try {t.Attempt}, not verified): {why}; {then}";
         if (journal)
         {
-            var evidence = Evidence(request, attempt, summary, why, outcome);
+            var evidence = Evidence(request, t.Attempt, summary, why, outcome);
             evidence["verified"] = false;
-            if (next is { } wait)
+            if (t.Next is { } wait)
             {
                 evidence["nextTryInMs"] = (long)wait.TotalMilliseconds;
             }
 
-            Append(new NewDecision(kind, subject, Outcome.Failed, evidence), bestEffort: true);
+            Append(new NewDecision(t.Kind, t.Subject, Outcome.Failed, evidence), bestEffort: true);
         }
 
-        LogFailed(_logger, request.Host, attempt, why);
+        LogFailed(_logger, request.Host, t.Attempt, why);
         _alarms?.GrantFailed(request.Host, summary);
-        return new GrantTry(request.Host, attempt, false, false, summary, why, next);
+        return new GrantTry(request.Host, t.Attempt, false, false, summary, why, t.Next);
     }
 
     private void GaveUp(GrantRequest request, int attempt, GrantTry last)
@@ -378,6 +403,8 @@ public sealed partial class StorageGrants : IDisposable
     }
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s";
+
+    private sealed record TryContext(GrantRequest Request, int Attempt, string Kind, string Subject, string Verb, string Who, TimeSpan? Next);
 
     private sealed class Run(CancellationTokenSource cancel)
     {
