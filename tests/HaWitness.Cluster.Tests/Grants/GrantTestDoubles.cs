@@ -76,3 +76,25 @@ internal sealed class StateLog : ICommandLog
 
     public ApplyResult Apply(ClusterCommand command) => ProposeAsync(command, CancellationToken.None).Result.Result;
 }
+
+/// <summary>Test double of Raft membership: every member is added.</summary>
+internal sealed class AcceptingMembership(System.Net.IPEndPoint own) : IMembership
+{
+    private readonly List<System.Net.IPEndPoint> _added = [];
+
+    public Task<bool> AddMemberAsync(System.Net.IPEndPoint endPoint, string identity, CancellationToken cancellationToken)
+    {
+        _added.Add(endPoint);
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> RemoveMemberAsync(System.Net.IPEndPoint endPoint, CancellationToken cancellationToken) => Task.FromResult(true);
+
+    public void EndAdmission(System.Net.IPEndPoint endPoint)
+    {
+    }
+
+    public bool IsMember(System.Net.IPEndPoint endPoint) => _added.Contains(endPoint);
+
+    public bool IsOwnEndPoint(System.Net.IPEndPoint endPoint) => endPoint.Equals(own);
+}
