@@ -69,7 +69,7 @@ internal static class ClusterServices
         services.AddSingleton(sp => new JoinService(
             sp.GetRequiredService<JoinToken>(), sp.GetRequiredService<MemberKeys>(), ca, node, node,
             sp.GetRequiredService<JournalStore>(), options.Lease, options.Raft, () => node.IsLeader,
-            sp.GetRequiredService<ILogger<JoinService>>(), sp.GetService<HaWitness.Core.Fencing.IStorageFencer>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ILogger<JoinService>>(), sp.GetService<HaWitness.Cluster.Grants.StorageGrants>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new HeartbeatService(
             sp.GetRequiredService<MemberKeys>(), node, sp.GetRequiredService<HostLeaseTracker>(), () => node.IsLeader,
             () => (node.Term, node.Leader?.ToString() ?? string.Empty, node.AppliedIndex)));

@@ -1,4 +1,5 @@
 using HaWitness.Cluster;
+using HaWitness.Cluster.Grants;
 using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.Raft;
 using HaWitness.Core.Configuration;
@@ -43,13 +44,24 @@ internal static class FailoverServices
             sp.GetRequiredService<IDecisionJournal>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AlarmOptions>(),
             Environment.MachineName, sp.GetRequiredService<ILogger<AlarmDispatcher>>()));
         services.AddSingleton<IAlarmSink>(sp => sp.GetRequiredService<AlarmDispatcher>());
+        // The one grant path: joins, re-admissions and the operator's word all grant through it.
+        services.AddSingleton(sp =>
+        {
+            var journal = sp.GetRequiredService<IDecisionJournal>();
+            var failover = sp.GetRequiredService<FailoverOptions>();
+            return new StorageGrants(node, sp.GetRequiredService<IStorageFencer>(), d => journal.Append(d),
+                new GrantAlarms(sp.GetRequiredService<IAlarmSink>(), sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<TimeProvider>(),
+                GrantPolicy.Backoffs(failover.FenceRetryMs, failover.FenceRetryMaxMs), () => node.IsLeader,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Grants"));
+        });
         services.AddSingleton(sp => new FailoverEngine(
             node, sp.GetRequiredService<IHostLiveness>(), sp.GetRequiredService<IStorageFencer>(), sp.GetRequiredService<IDecisionJournal>(),
             sp.GetRequiredService<IAlarmSink>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<FailoverOptions>(),
-            sp.GetRequiredService<LeaseOptions>(), sp.GetRequiredService<ILogger<FailoverEngine>>()));
+            sp.GetRequiredService<LeaseOptions>(), sp.GetRequiredService<ILogger<FailoverEngine>>(), sp.GetRequiredService<StorageGrants>()));
         services.AddSingleton(sp => new PlannedOperations(
             node, sp.GetRequiredService<IHostLiveness>(), sp.GetRequiredService<IStorageFencer>(), sp.GetRequiredService<IDecisionJournal>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<FailoverOptions>(), sp.GetRequiredService<ILogger<PlannedOperations>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<FailoverOptions>(), sp.GetRequiredService<ILogger<PlannedOperations>>(),
+            sp.GetRequiredService<StorageGrants>()));
         services.AddSingleton(sp => new ExplainService(sp.GetRequiredService<IDecisionJournal>(), node, sp.GetRequiredService<IHostLiveness>()));
         services.AddHostedService(sp => new FailoverLoop(node, sp.GetRequiredService<FailoverEngine>(), sp.GetRequiredService<AlarmDispatcher>(), sp.GetRequiredService<TimeProvider>()));
     }

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using HaWitness.Cluster.Grants;
 using HaWitness.Cluster.Security;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Configuration;
-using HaWitness.Core.Fencing;
 using HaWitness.Core.Journal;
 
 namespace HaWitness.Cluster.Join;
@@ -29,7 +29,7 @@ public sealed partial class JoinService
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, PendingJoin> _pending = new(StringComparer.Ordinal);
     private readonly Lock _pendingLock = new();
-    private readonly IStorageFencer? _fencer;
+    private readonly StorageGrants? _grants;
     private readonly TimeProvider _time;
 
     /// <summary>How long a join waits for its admit before another key may claim the name (monotonic).</summary>
@@ -40,9 +40,9 @@ public sealed partial class JoinService
 
     /// <summary>Creates the service.</summary>
     public JoinService(JoinToken token, MemberKeys keys, ClusterCa ca, ICommandLog log, IMembership membership, JournalStore journal,
-        LeaseOptions lease, string applianceRaft, Func<bool> isLeader, ILogger<JoinService> logger, IStorageFencer? fencer = null, TimeProvider? time = null)
+        LeaseOptions lease, string applianceRaft, Func<bool> isLeader, ILogger<JoinService> logger, StorageGrants? grants = null, TimeProvider? time = null)
     {
-        _fencer = fencer;
+        _grants = grants;
         _time = time ?? TimeProvider.System;
         _token = token;
         _keys = keys;
@@ -235,15 +235,20 @@ public sealed partial class JoinService
                 ["remote"] = remote,
             }));
             LogAdmitted(_logger, join.Name, join.Generation, commit.Index);
-            if (host is { Phase: HostPhase.Active, Fenced: false } && _fencer is { IsConfigured: true })
+            if (host is { Phase: HostPhase.Active, Fenced: false } && _grants is { IsConfigured: true })
             {
-                // A healthy host gets its disks; a failed or fenced one waits for re-admission (rule 4).
-                var grant = await _fencer.UnfenceAsync(new FenceRequest(join.Name, join.InitiatorIqn, $"host joined (generation {join.Generation})"), cancellationToken).ConfigureAwait(false);
+                // A healthy host gets its disks through the grant path; a failed or fenced one waits
+                // for re-admission (rule 4). The first try is awaited (the agent's admit answers
+                // after it); a failed grant keeps being retried in the background, journaled and
+                // alarmed each time, while the host stays registered.
+                var (first, _) = _grants.Begin(GrantRequest.Join(join.Name, join.InitiatorIqn, join.Generation, $"host joined (generation {join.Generation})"));
+                var grant = await first.WaitAsync(cancellationToken).ConfigureAwait(false);
                 if (!grant.Verified)
                 {
                     LogGrantFailed(_logger, join.Name, grant.Error ?? grant.Summary);
                 }
             }
+
             return ApiResult<AdmitResponse>.Ok(new AdmitResponse(commit.Index, host.Phase.ToString()));
         }
         catch (NotLeaderException)
@@ -373,7 +378,7 @@ public sealed partial class JoinService
     [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Join of {Name} from {Remote} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string name, string remote, string reason);
 
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Host {Name} joined but its initiator could not be granted on the target: {Reason}")]
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Host {Name} joined but its initiator could not be granted on the target yet (retried in the background): {Reason}")]
     private static partial void LogGrantFailed(ILogger logger, string name, string reason);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Host {Name} admitted (generation {Generation}) at index {Index}")]

@@ -21,4 +21,12 @@ public interface IStorageFencer
 
     /// <summary>Grants the host's initiator again. Callers must have checked re-admission rules first.</summary>
     Task<FenceOutcome> UnfenceAsync(FenceRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Grants a newly joined host's initiator (the same target work as <see cref="UnfenceAsync"/>;
+    /// a fencer that journals names it <c>GrantInitiator</c>). Callers go through the grant path
+    /// (<c>HaWitness.Cluster.Grants.StorageGrants</c>), which checks that the host is neither
+    /// failed nor fenced first.
+    /// </summary>
+    Task<FenceOutcome> GrantAsync(FenceRequest request, CancellationToken cancellationToken) => UnfenceAsync(request, cancellationToken);
 }

@@ -13,6 +13,15 @@ internal enum AlarmKind
     QuorumLost,
     /// <summary>The journal cannot take writes (disk full, I/O error): decisions that need it are refused.</summary>
     JournalFault,
+    /// <summary>A host's initiator could not be granted (verified) on the target: at a join, a re-admission or the operator's word.</summary>
+    GrantFailed,
+}
+
+/// <summary>The grant path's alarms (<see cref="HaWitness.Cluster.Grants.IGrantAlarms"/>) as <see cref="AlarmKind.GrantFailed"/> alarms.</summary>
+internal sealed class GrantAlarms(IAlarmSink sink, TimeProvider time) : HaWitness.Cluster.Grants.IGrantAlarms
+{
+    public void GrantFailed(string host, string summary) =>
+        sink.Raise(new Alarm(AlarmKind.GrantFailed, HaWitness.Core.Journal.Subjects.Host(host), summary, time.GetUtcNow()));
 }
 
 /// <summary>One alarm, as hooks receive it.</summary>

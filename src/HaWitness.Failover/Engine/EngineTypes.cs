@@ -15,6 +15,16 @@ internal sealed class FenceAttempt
     public FenceOutcome? Verified { get; set; }
 }
 
+/// <summary>A re-admission's grant (through <see cref="HaWitness.Cluster.Grants.StorageGrants"/>) in flight or waiting for its next try.</summary>
+internal sealed class GrantAttempt
+{
+    public Task<HaWitness.Cluster.Grants.GrantTry>? Task { get; set; }
+
+    public int Tries { get; set; }
+
+    public DateTimeOffset NextAt { get; set; }
+}
+
 /// <summary>A start the engine waits to see confirmed by the owner's report.</summary>
 internal sealed class StartWatch(string host, long epoch, DateTimeOffset deadline, int triesOnHost)
 {

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using HaWitness.Cluster.Grants;
 using HaWitness.Cluster.State;
-using HaWitness.Core.Fencing;
 using HaWitness.Core.Journal;
 using HaWitness.Failover.Journal;
 
@@ -51,7 +51,13 @@ internal sealed partial class FailoverEngine
         }
     }
 
-    /// <summary>Unfences (when a target is configured and the host was storage-fenced) and commits <c>ReadmitHost</c>.</summary>
+    /// <summary>
+    /// Grants the initiator again through the grant path (when a target is configured and the host
+    /// was storage-fenced), then commits <c>ReadmitHost</c>. The path checks rule 4 against the
+    /// committed state again, journals each try (<c>UnfenceHost</c> Decided, then Succeeded or
+    /// Failed) and raises <c>GrantFailed</c> on a failed one; the engine tries again from its tick
+    /// after <see cref="GrantPolicy.Backoff"/> while the host still qualifies.
+    /// </summary>
     /// <returns>True once the host is admitted.</returns>
     private async Task<bool> ReadmitOneAsync(HostEntry h, string generation, bool byOperator, string evidence, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -59,7 +65,7 @@ internal sealed partial class FailoverEngine
         {
             if (!_unfences.TryGetValue(h.Name, out var attempt))
             {
-                _unfences[h.Name] = attempt = new FenceAttempt { NextAt = now };
+                _unfences[h.Name] = attempt = new GrantAttempt { NextAt = now };
             }
 
             if (attempt.Task is null)
@@ -70,7 +76,8 @@ internal sealed partial class FailoverEngine
                 }
 
                 attempt.Tries++;
-                attempt.Task = _fencer.UnfenceAsync(new FenceRequest(h.Name, h.InitiatorIqn, "re-admission: " + evidence), cancellationToken);
+                var request = GrantRequest.Readmission(h.Name, h.InitiatorIqn, new Rule4Warrant(generation, byOperator, evidence));
+                attempt.Task = _grants.TryAsync(request, attempt.Tries, retried: true, cancellationToken);
                 _ = attempt.Task.ContinueWith(static (_, s) => ((FailoverEngine)s!).Wake(), this,
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
@@ -80,18 +87,15 @@ internal sealed partial class FailoverEngine
                 return false;
             }
 
-            var outcome = Result(attempt.Task);
+            var granted = attempt.Task.IsCompletedSuccessfully ? attempt.Task.Result : null;
             attempt.Task = null;
-            if (!outcome.Verified)
+            if (granted is not { Verified: true })
             {
-                attempt.NextAt = now + TimeSpan.FromMilliseconds(Math.Min(_options.FenceRetryMaxMs, _options.FenceRetryMs * Math.Pow(2, Math.Min(attempt.Tries - 1, 16))));
-                Journal(DecisionKinds.UnfenceHost, Subjects.Host(h.Name), Outcome.Failed,
-                    $"granting {h.InitiatorIqn} again was not verified: {outcome.Error ?? outcome.Summary}", outcome.Evidence.DeepClone().AsObject());
+                // Journaled and alarmed by the grant path; a cancelled try is simply tried again.
+                attempt.NextAt = now + _grants.Policy.Backoff(attempt.Tries);
                 return false;
             }
 
-            Journal(DecisionKinds.UnfenceHost, Subjects.Host(h.Name), Outcome.Succeeded,
-                $"{h.InitiatorIqn} granted again (verified): {outcome.Summary}", outcome.Evidence.DeepClone().AsObject());
             _unfences.Remove(h.Name);
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using HaWitness.Cluster;
+using HaWitness.Cluster.Grants;
 using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Configuration;
@@ -40,7 +41,8 @@ internal sealed partial class FailoverEngine
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly Dictionary<string, FenceAttempt> _fences = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, FenceAttempt> _unfences = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GrantAttempt> _unfences = new(StringComparer.Ordinal);
+    private readonly StorageGrants _grants;
     private readonly Dictionary<string, StartWatch> _starts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _avoid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
@@ -62,7 +64,8 @@ internal sealed partial class FailoverEngine
         TimeProvider time,
         FailoverOptions options,
         LeaseOptions lease,
-        ILogger<FailoverEngine> logger)
+        ILogger<FailoverEngine> logger,
+        StorageGrants? grants = null)
     {
         _log = log;
         _liveness = liveness;
@@ -73,6 +76,8 @@ internal sealed partial class FailoverEngine
         _options = options;
         _lease = lease;
         _logger = logger;
+        _grants = grants ?? new StorageGrants(log, fencer, d => journal.Append(d), new GrantAlarms(alarms, time), time,
+            GrantPolicy.Backoffs(options.FenceRetryMs, options.FenceRetryMaxMs), logger: logger);
         _origin = time.GetTimestamp();
         _leaderSince = _quorumSince = _quorumSeenAt = Now();
         // A start or stop is confirmed the moment its report arrives, not at the next tick.

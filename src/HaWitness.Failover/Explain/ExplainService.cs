@@ -19,7 +19,7 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
     private static readonly HashSet<string> HostKinds = new(StringComparer.Ordinal)
     {
         DecisionKinds.HostFailed, DecisionKinds.FenceHost, FailoverKinds.WaitLease, DecisionKinds.Maintenance,
-        FailoverKinds.ReadmitHost, DecisionKinds.UnfenceHost,
+        FailoverKinds.ReadmitHost, DecisionKinds.UnfenceHost, DecisionKinds.GrantInitiator,
     };
 
     public ExplainAnswer Vm(string name, int limit = 100)
@@ -141,10 +141,22 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
                 + (refused.Length == 0 ? $" It stays out until its agent returns with a new generation and runs none of the moved VMs (it failed as {h.FailedGeneration})." : $" Re-admission: {refused}.");
         }
 
-        return h.Maintenance ? $"{h.Name} is in maintenance: {Latest(DecisionKinds.Maintenance)}."
+        string answer = h.Maintenance ? $"{h.Name} is in maintenance: {Latest(DecisionKinds.Maintenance)}."
             : readmitted.Length > 0 ? $"{h.Name} is active: {readmitted}."
             : lastFailure is not null ? $"{h.Name} is active (generation {h.Generation}); it was declared failed before: {lastFailure.Summary()}."
             : $"{h.Name} is active (generation {h.Generation}); it was never declared failed.";
+        return answer + GrantNotLanded(newestFirst);
+    }
+
+    /// <summary>
+    /// " Storage access: ..." when the grant path's latest word on the host's join grant is a
+    /// failure (the host is registered but its initiator is not granted yet); empty otherwise.
+    /// </summary>
+    private static string GrantNotLanded(IReadOnlyList<DecisionRecord> newestFirst)
+    {
+        var latest = newestFirst.FirstOrDefault(d => d.Kind == DecisionKinds.GrantInitiator && d.Outcome != Outcome.Decided
+            && d.Evidence()?["path"]?.GetValue<string>() == "grant");
+        return latest is { Outcome: Outcome.Failed } ? $" Storage access NOT granted yet: {latest.Summary()}." : string.Empty;
     }
 
     private static List<ExplainStep> Steps(IEnumerable<DecisionRecord> rows) =>

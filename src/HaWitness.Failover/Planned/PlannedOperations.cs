@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using HaWitness.Cluster;
+using HaWitness.Cluster.Grants;
 using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Fencing;
@@ -25,8 +26,13 @@ internal sealed partial class PlannedOperations(
     IDecisionJournal journal,
     TimeProvider time,
     FailoverOptions options,
-    ILogger<PlannedOperations> logger)
+    ILogger<PlannedOperations> logger,
+    StorageGrants? grants = null)
 {
+    /// <summary>The grant path (the appliance's shared one; a private one without alarms when none is given).</summary>
+    private readonly StorageGrants _grants = grants ?? new StorageGrants(log, fencer, d => journal.Append(d), null, time,
+        GrantPolicy.Backoffs(options.FenceRetryMs, options.FenceRetryMaxMs), logger: logger);
+
     /// <summary>
     /// Puts <paramref name="host"/> in maintenance: it takes no VM from then on, and the engine
     /// moves its VMs away. Refused (nothing changes) when some running VM would have nowhere to
@@ -184,13 +190,13 @@ internal sealed partial class PlannedOperations(
 
         if (fencer.IsConfigured && h.Fenced)
         {
-            var outcome = await fencer.UnfenceAsync(new FenceRequest(host, h.InitiatorIqn, "operator re-admission: " + reason), cancellationToken).ConfigureAwait(false);
-            var evidence = outcome.Evidence.DeepClone().AsObject();
-            evidence["summary"] = outcome.Verified ? $"{h.InitiatorIqn} granted again (verified), on the operator's word" : $"granting {h.InitiatorIqn} failed: {outcome.Error}";
-            journal.Append(new NewDecision(DecisionKinds.UnfenceHost, Subjects.Host(host), outcome.Verified ? Outcome.Succeeded : Outcome.Failed, evidence));
-            if (!outcome.Verified)
+            // One try through the grant path (journaled, verified, alarmed when it fails): the
+            // operator is there to ask again.
+            var grant = await _grants.TryAsync(GrantRequest.Readmission(host, h.InitiatorIqn, new Rule4Warrant(h.Generation, ByOperator: true, reason)),
+                1, retried: false, cancellationToken).ConfigureAwait(false);
+            if (!grant.Verified)
             {
-                return Refuse(FailoverKinds.ReadmitHost, Subjects.Host(host), "refused", $"re-admission of {host} failed: the target did not grant it ({outcome.Error})");
+                return Refuse(FailoverKinds.ReadmitHost, Subjects.Host(host), "refused", $"re-admission of {host} failed: the target did not grant it ({grant.Error})");
             }
         }
 

@@ -18,4 +18,6 @@ internal sealed class MeteredFencer(IStorageFencer inner, OperatorMetrics metric
     }
 
     public Task<FenceOutcome> UnfenceAsync(FenceRequest request, CancellationToken cancellationToken) => inner.UnfenceAsync(request, cancellationToken);
+
+    public Task<FenceOutcome> GrantAsync(FenceRequest request, CancellationToken cancellationToken) => inner.GrantAsync(request, cancellationToken);
 }

@@ -32,7 +32,7 @@ public sealed class JoinServiceTests : IDisposable
         _journal = JournalStore.Open(_dir.File("journal.db"), _time);
         _token = new JoinToken(_dir.Path, _time);
         _joins = new JoinService(_token, new MemberKeys(_dir.Path), _ca, _log, _membership, _journal, new LeaseOptions(), ApplianceRaft,
-            () => true, NullLogger<JoinService>.Instance, fencer: null, time: _time);
+            () => true, NullLogger<JoinService>.Instance, grants: null, time: _time);
     }
 
     public void Dispose()

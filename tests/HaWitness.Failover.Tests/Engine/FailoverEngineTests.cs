@@ -103,6 +103,36 @@ public sealed class FailoverEngineTests
     }
 
     [Fact]
+    public void ReadmissionGrant_ThatFails_IsJournaledAndAlarmedPerTry_AndTheHostIsAdmittedOnlyOnceItLands()
+    {
+        var world = TwoHosts();
+        world.Net.Isolate("a");
+        world.Run(TimeSpan.FromSeconds(25));
+        Assert.True(AllRunOn(world, "b"));
+
+        world.Target.Failing = true; // the target refuses every grant while a comes back
+        world.Net.Reconnect("a");
+        world.Run(TimeSpan.FromSeconds(20));
+
+        Assert.Null(world.Violation);
+        Assert.Equal(HostPhase.Failed, world.Log.View.Hosts["a"].Phase);
+        var failed = world.Journal.All.Where(d => d.Kind == DecisionKinds.UnfenceHost && d.Outcome == Outcome.Failed).ToList();
+        Assert.True(failed.Count >= 2, $"{failed.Count} failed grant tries");
+        Assert.Equal(failed.Count, world.Alarms.Raised.Count(a => a.Kind == AlarmKind.GrantFailed && a.Subject == "host:a"));
+        Assert.DoesNotContain(world.Journal.All, d => d.Kind == "ReadmitHost" && d.Outcome == Outcome.Succeeded);
+        var pauses = failed.Zip(failed.Skip(1), (x, y) => y.Time - x.Time).ToList();
+        Assert.True(pauses.Zip(pauses.Skip(1)).All(p => p.Second >= p.First), string.Join(", ", pauses)); // they grow
+
+        world.Target.Failing = false;
+        world.Run(TimeSpan.FromSeconds(20));
+
+        Assert.Null(world.Violation);
+        Assert.Equal(HostPhase.Active, world.Log.View.Hosts["a"].Phase);
+        Assert.Single(world.Journal.All, d => d.Kind == DecisionKinds.UnfenceHost && d.Outcome == Outcome.Succeeded);
+        Assert.Single(world.Journal.All, d => d.Kind == "ReadmitHost" && d.Outcome == Outcome.Succeeded);
+    }
+
+    [Fact]
     public void StaleWriter_IsNotReadmitted_UntilItRunsNoneOfTheMovedVms()
     {
         var world = TwoHosts();
@@ -115,7 +145,7 @@ public sealed class FailoverEngineTests
 
         Assert.Null(world.Violation);
         var a = world.Log.View.Hosts["a"];
-        Assert.Equal(HostPhase.Active, a.Phase);
+        Assert.True(a.Phase == HostPhase.Active, string.Join("\n", world.Journal.All.Select(d => $"{d.Time:HH:mm:ss.fff} {d.Kind} {d.Subject} {d.Outcome} {d.EvidenceJson[..Math.Min(300, d.EvidenceJson.Length)]}")));
         Assert.NotEqual("a-g1", a.Generation);
         Assert.Contains(world.Journal.All, d => d.Kind == "ReadmitHost" && d.Outcome == Outcome.Succeeded);
     }

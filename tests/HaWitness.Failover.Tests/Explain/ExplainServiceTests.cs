@@ -1,4 +1,6 @@
+using HaWitness.Cluster.Grants;
 using HaWitness.Cluster.State;
+using HaWitness.Core.Fencing;
 using HaWitness.Failover.Explain;
 using HaWitness.Failover.Simulation;
 using HaWitness.Core.Configuration;
@@ -52,6 +54,40 @@ public sealed class ExplainServiceTests
         Assert.True(big.Answer.Contains("not restarted: no capacity", StringComparison.Ordinal), big.Answer);
         Assert.Equal("unplaced", big.Current!["state"]!.GetValue<string>());
         Assert.True(scratch.Answer.Contains("HA is off", StringComparison.Ordinal), scratch.Answer);
+    }
+
+    [Fact]
+    public async Task Host_WhoseJoinGrantFailed_SaysItsStorageAccessIsNotGrantedYet_UntilAGrantLands()
+    {
+        var w = CrashedA();
+        var b = w.Log.View.Hosts["b"];
+        var target = new UnreachableThenGrantingTarget();
+        using var grants = new StorageGrants(w.Log, target, d => w.Journal.Append(d), null, w.Clock);
+        var request = GrantRequest.Join("b", b.InitiatorIqn, b.Generation, "host joined");
+
+        Assert.True((await grants.TryAsync(request, 1, retried: true, CancellationToken.None)).Failed);
+        var answer = Explainer(w).Host("b");
+        Assert.Contains("Storage access NOT granted yet", answer.Answer, StringComparison.Ordinal);
+        Assert.Contains("ssh: connection refused", answer.Answer, StringComparison.Ordinal);
+        Assert.Contains(answer.Chain, s => s.Kind == "GrantInitiator" && s.Outcome == "Failed");
+
+        target.Reachable = true;
+        Assert.True((await grants.TryAsync(request, 2, retried: true, CancellationToken.None)).Verified);
+        Assert.DoesNotContain("NOT granted", Explainer(w).Host("b").Answer, StringComparison.Ordinal);
+    }
+
+    /// <summary>Test double of the storage target: refuses the connection until told it is reachable.</summary>
+    private sealed class UnreachableThenGrantingTarget : IStorageFencer
+    {
+        public bool Reachable { get; set; }
+
+        public bool IsConfigured => true;
+
+        public Task<FenceOutcome> FenceAsync(FenceRequest request, CancellationToken cancellationToken) => UnfenceAsync(request, cancellationToken);
+
+        public Task<FenceOutcome> UnfenceAsync(FenceRequest request, CancellationToken cancellationToken) => Task.FromResult(Reachable
+            ? new FenceOutcome(true, false, $"{request.InitiatorIqn} granted", [])
+            : new FenceOutcome(false, false, "not verified", [], "ssh: connection refused"));
     }
 
     [Fact]
