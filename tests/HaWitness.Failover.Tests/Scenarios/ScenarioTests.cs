@@ -24,14 +24,36 @@ public sealed class ScenarioTests
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void Scenario_JournalsExactlyWhatItsStorySays(string name)
+    public void Scenario_JournalsExactlyWhatItsStorySays(string name) => Verify(Path.Combine(Folder(), name), name);
+
+    [Fact]
+    public void AStoryWithoutItsExpectedJournal_Fails_AndLeavesWhatItDidForReview()
     {
-        string dir = Path.Combine(Folder(), name);
+        using var dir = new HaWitness.TestSupport.TempDir("scenario");
+        foreach (string file in new[] { "layout", "events" })
+        {
+            File.Copy(Path.Combine(Folder(), "a-crashes", file), Path.Combine(dir.Path, file));
+        }
+
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Verify(dir.Path, "a-crashes-copy"));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "expected-journal")));
+        Assert.Equal(File.ReadAllText(Path.Combine(Folder(), "a-crashes", "expected-journal")), File.ReadAllText(Path.Combine(dir.Path, "expected-journal.new")));
+    }
+
+    private static void Verify(string dir, string name)
+    {
         string actual = Scenario.Run(dir);
         string expectedPath = Path.Combine(dir, "expected-journal");
-        if (Environment.GetEnvironmentVariable("HAWITNESS_TEST_BLESS") == "1" || !File.Exists(expectedPath))
+        if (Environment.GetEnvironmentVariable("HAWITNESS_TEST_BLESS") == "1")
         {
             File.WriteAllText(expectedPath, actual);
+        }
+        else if (!File.Exists(expectedPath))
+        {
+            // A story without its expected journal proves nothing: write what it does now for the
+            // author to review and commit, and fail until then.
+            File.WriteAllText(expectedPath + ".new", actual);
+            Assert.Fail($"scenario {name} has no expected-journal; review {expectedPath}.new and rename it (or run with HAWITNESS_TEST_BLESS=1)");
         }
 
         string expected = File.ReadAllText(expectedPath);
