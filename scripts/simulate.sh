@@ -5,6 +5,7 @@
 #   scripts/simulate.sh --seed S               replays one seed with its layout, events, trace and journal
 #   scripts/simulate.sh --scenario DIR         runs one story (tests/HaWitness.Failover.Tests/Scenarios/NAME)
 #   scripts/simulate.sh --timeline            the simulated failover timeline (detect, fence, decide, start) with default timings
+#   scripts/simulate.sh --family restarts --seeds N   the appliance-restart family: only appliance crashes and restarts; nobody may be fenced
 # Extra: --stats (seeds in which each kind of decision happened), --trace.
 # Exit code: 0 when no seed broke an invariant, 1 otherwise (each failing seed is printed with its number).
 set -euo pipefail

@@ -7,7 +7,8 @@ namespace HaWitness.Failover.Simulation;
 /// <c>simulate --seeds N [--seed S] [--trace]</c>: runs N seeds (S, S+1, ...) of the randomized
 /// failover simulation on all cores and prints <c>N seeds, V violations</c>; every failing seed
 /// prints its number, its violation and how to replay it. <c>--seed S</c> alone replays one seed
-/// with its trace.
+/// with its trace. <c>--family restarts</c> runs the appliance-restart family instead (only the
+/// appliance crashes and restarts; no host may fence itself, no <c>HostFailed</c> may be committed).
 /// </summary>
 internal static class Program
 {
@@ -19,6 +20,7 @@ internal static class Program
         bool seedsGiven = false;
         bool trace = false;
         bool stats = false;
+        var family = SeedFamily.Mixed;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -42,11 +44,26 @@ internal static class Program
                     Console.Write(Timeline.Run(20, new HaWitness.Core.Configuration.LeaseOptions(), 3000, fence: false));
                     Console.Write(Timeline.Run(20, new HaWitness.Core.Configuration.LeaseOptions { LeaseMs = 3000 }, 1000, fence: true));
                     return 0;
+                case "--family" when i + 1 < args.Length:
+                    switch (args[++i])
+                    {
+                        case "mixed":
+                            family = SeedFamily.Mixed;
+                            break;
+                        case "restarts":
+                            family = SeedFamily.ApplianceRestarts;
+                            break;
+                        default:
+                            Console.Error.WriteLine("simulate: --family is mixed or restarts");
+                            return 2;
+                    }
+
+                    break;
                 case "--stats":
                     stats = true;
                     break;
                 default:
-                    Console.Error.WriteLine("usage: simulate --seeds N [--seed S] [--trace] [--stats] | --scenario DIR | --timeline");
+                    Console.Error.WriteLine("usage: simulate [--family mixed|restarts] --seeds N [--seed S] [--trace] [--stats] | --scenario DIR | --timeline");
                     return 2;
             }
         }
@@ -54,17 +71,17 @@ internal static class Program
         trace |= seedGiven && !seedsGiven;
         var sw = Stopwatch.StartNew();
         var counts = stats ? new System.Collections.Concurrent.ConcurrentDictionary<string, int>() : null;
-        var failures = SimulationRun.Run(first, seeds, trace && seeds == 1, counts);
+        var failures = SimulationRun.Run(first, seeds, trace && seeds == 1, counts, family);
         sw.Stop();
         foreach (var f in failures)
         {
             Console.WriteLine($"seed {f.Seed}: {f.Violation}");
-            Console.WriteLine($"  replay: scripts/simulate.sh --seed {f.Seed}");
+            Console.WriteLine($"  replay: scripts/simulate.sh {(family == SeedFamily.ApplianceRestarts ? "--family restarts " : string.Empty)}--seed {f.Seed}");
         }
 
         if (trace && seeds == 1)
         {
-            var r = SeedRunner.Run(first, trace: true);
+            var r = SeedRunner.Run(first, trace: true, family);
             Console.WriteLine(SimulationRun.Describe(r));
         }
 

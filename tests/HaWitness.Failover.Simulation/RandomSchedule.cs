@@ -15,12 +15,95 @@ internal static class RandomSchedule
     public static readonly TimeSpan FaultPhase = TimeSpan.FromSeconds(100);
     public static readonly TimeSpan CalmPhase = TimeSpan.FromSeconds(80);
 
+    /// <summary>The appliance-restart family's calm phase: nothing was broken, so only the last restart settles.</summary>
+    public static readonly TimeSpan RestartsCalmPhase = TimeSpan.FromSeconds(20);
+
     public static (World World, List<SimEvent> Events) Build(int seed, bool trace = false)
     {
         var rng = new Random(seed);
         var timings = new SimTimings();
         var options = new FailoverOptions { StartTimeoutMs = 8000, StartAvoidMs = 20_000 };
         var world = new World(seed, timings, options, fenceConfigured: rng.NextDouble() < 0.8) { Tracing = trace };
+        var (names, vms) = Layout(rng, world, timings);
+        if (rng.NextDouble() < 0.25)
+        {
+            world.Log.CrashInPropose = 0.03;
+        }
+
+        var events = new List<SimEvent>();
+        double t = rng.Next(3, 12);
+        while (t < FaultPhase.TotalSeconds)
+        {
+            AddFault(rng, names, vms, events, t);
+            t += rng.Next(2, 20);
+        }
+
+        events.Add(new SimEvent(FaultPhase, "calm: everything repaired", w =>
+        {
+            w.Net.HealAll();
+            w.Target.Failing = false;
+            w.Target.Latency = TimeSpan.FromMilliseconds(300);
+            w.Log.CrashInPropose = 0;
+            foreach (var a in w.Agents)
+            {
+                a.StartFailure = 0;
+                if (!a.Up && rng.Next(2) == 0)
+                {
+                    a.Boot();
+                }
+            }
+
+            w.StartAppliance();
+        }));
+        events.Sort((x, y) => x.At.CompareTo(y.At));
+        return (world, events);
+    }
+
+    /// <summary>
+    /// The appliance-restart family (issue 12, part 5): the same layouts, every host healthy and
+    /// every link up all along, each agent heartbeating and probing at its own random phase; the
+    /// only faults are appliance crashes and restarts at random moments, down for a random time
+    /// (a third under 1 s, a third up to the lease, a third up to twice the lease, when every lease
+    /// lapses and the hosts must find that no peer has a leader). No host may fence itself and no
+    /// <c>HostFailed</c> may be committed (<see cref="World.OnlyApplianceFaults"/>).
+    /// </summary>
+    public static (World World, List<SimEvent> Events) BuildApplianceRestarts(int seed, bool trace = false)
+    {
+        var rng = new Random(seed);
+        var timings = new SimTimings();
+        var options = new FailoverOptions { StartTimeoutMs = 8000, StartAvoidMs = 20_000 };
+        var world = new World(seed, timings, options, fenceConfigured: rng.NextDouble() < 0.8) { Tracing = trace, OnlyApplianceFaults = true };
+        var (names, _) = Layout(rng, world, timings);
+        foreach (var n in names)
+        {
+            world.Agent(n)!.Phase(
+                TimeSpan.FromMilliseconds(rng.NextDouble() * timings.Lease.HeartbeatMs),
+                TimeSpan.FromMilliseconds(rng.NextDouble() * timings.Lease.ProbeIntervalMs));
+        }
+
+        var events = new List<SimEvent>();
+        int lease = timings.Lease.LeaseMs;
+        double t = 2 + rng.NextDouble() * 8;
+        while (t < FaultPhase.TotalSeconds)
+        {
+            int down = rng.Next(3) switch
+            {
+                0 => rng.Next(0, 1000),
+                1 => rng.Next(1000, lease),
+                _ => rng.Next(lease, 2 * lease + 1),
+            };
+            var at = TimeSpan.FromSeconds(t);
+            events.Add(new SimEvent(at, $"appliance crash, back after {down} ms", w => w.CrashAppliance("scheduled crash", TimeSpan.FromMilliseconds(down))));
+            t += (down / 1000.0) + 0.5 + rng.NextDouble() * 8;
+        }
+
+        events.Add(new SimEvent(FaultPhase, "calm: the appliance runs", w => w.StartAppliance()));
+        return (world, events);
+    }
+
+    /// <summary>2–4 hosts on drifting clocks, a handful of VMs with priorities, HA off, a dependency and rules; then the first leader's setup.</summary>
+    private static (string[] Names, List<AddVm> Vms) Layout(Random rng, World world, SimTimings timings)
+    {
         int hostCount = rng.Next(2, 5);
         var names = new[] { "a", "b", "c", "d" }[..hostCount];
         foreach (var n in names)
@@ -70,38 +153,7 @@ internal static class RandomSchedule
         }
 
         world.Setup(vms, more);
-        if (rng.NextDouble() < 0.25)
-        {
-            world.Log.CrashInPropose = 0.03;
-        }
-
-        var events = new List<SimEvent>();
-        double t = rng.Next(3, 12);
-        while (t < FaultPhase.TotalSeconds)
-        {
-            AddFault(rng, names, vms, events, t);
-            t += rng.Next(2, 20);
-        }
-
-        events.Add(new SimEvent(FaultPhase, "calm: everything repaired", w =>
-        {
-            w.Net.HealAll();
-            w.Target.Failing = false;
-            w.Target.Latency = TimeSpan.FromMilliseconds(300);
-            w.Log.CrashInPropose = 0;
-            foreach (var a in w.Agents)
-            {
-                a.StartFailure = 0;
-                if (!a.Up && rng.Next(2) == 0)
-                {
-                    a.Boot();
-                }
-            }
-
-            w.StartAppliance();
-        }));
-        events.Sort((x, y) => x.At.CompareTo(y.At));
-        return (world, events);
+        return (names, vms);
     }
 
     private static void AddFault(Random rng, string[] hosts, List<AddVm> vms, List<SimEvent> events, double t)

@@ -73,6 +73,13 @@ internal sealed partial class SimAgent
 
     public bool IsRunning(string vm) => _vms.TryGetValue(vm, out var r) && r.Phase == VmPhase.Running;
 
+    /// <summary>Puts the first heartbeat and the probe schedule at a phase of their own (before time starts).</summary>
+    public void Phase(TimeSpan heartbeat, TimeSpan probe)
+    {
+        _nextHeartbeat = _clock.GetUtcNow() + heartbeat;
+        _nextProbe = _clock.GetUtcNow() + probe;
+    }
+
     public void Crash()
     {
         Up = false;
@@ -138,7 +145,7 @@ internal sealed partial class SimAgent
             if (connected && _world.Liveness is { } tracker)
             {
                 tracker.Heartbeat(Report(now) with { Seq = seq, AckedSeq = _ackedSeq });
-                if (_lease.Acknowledge(seq))
+                if (_lease.Acknowledge(seq, _world.Term))
                 {
                     _ackedSeq = seq;
                 }
@@ -194,6 +201,11 @@ internal sealed partial class SimAgent
         }
 
         _world.Trace($"{Name}: self-fences ({verdict.Reason}): powers off {n} VM(s), becomes a new generation");
+        if (_world.OnlyApplianceFaults)
+        {
+            _world.Fail($"{Name} fenced itself ({verdict.Reason}) though only the appliance crashed or restarted");
+        }
+
         _generation++;
         _registered = false;
         SelfFenced = true;

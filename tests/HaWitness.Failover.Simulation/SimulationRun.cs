@@ -6,12 +6,12 @@ namespace HaWitness.Failover.Simulation;
 /// <summary>Runs many seeds in parallel (each seed is independent and deterministic).</summary>
 internal static class SimulationRun
 {
-    public static List<SeedResult> Run(int first, int count, bool trace = false, ConcurrentDictionary<string, int>? stats = null)
+    public static List<SeedResult> Run(int first, int count, bool trace = false, ConcurrentDictionary<string, int>? stats = null, SeedFamily family = SeedFamily.Mixed)
     {
         var failures = new ConcurrentBag<SeedResult>();
         Parallel.For(first, first + count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
         {
-            var r = SeedRunner.Run(seed, trace);
+            var r = SeedRunner.Run(seed, trace, family);
             if (stats is not null)
             {
                 Count(r, stats);

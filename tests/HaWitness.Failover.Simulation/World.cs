@@ -66,6 +66,9 @@ internal sealed partial class World
 
     public bool ApplianceUp { get; private set; }
 
+    /// <summary>How many times the appliance started: each start leads in a new Raft term.</summary>
+    public long Term { get; private set; }
+
     /// <summary>The lead's leader-side lease tracker (the REAL one), reset at every appliance start.</summary>
     public HostLeaseTracker? Liveness { get; private set; }
 
@@ -80,6 +83,12 @@ internal sealed partial class World
     public PlannedOperations? Planned { get; private set; }
 
     public IEnumerable<SimAgent> Agents => _agents.Values;
+
+    /// <summary>
+    /// Only the appliance crashes and restarts in this run (hosts healthy, links up): a host that
+    /// fences itself or a committed <c>HostFailed</c> is a violation.
+    /// </summary>
+    public bool OnlyApplianceFaults { get; init; }
 
     /// <summary>Set to keep the trace (scenarios, failing seeds); off for speed.</summary>
     public bool Tracing { get; set; }
@@ -196,6 +205,7 @@ internal sealed partial class World
         }
 
         ApplianceUp = true;
+        Term++;
         Liveness = new HostLeaseTracker(Timings.Lease, Clock, () => Log.View);
         Liveness.LeadershipGained();
         Engine = new FailoverEngine(Log, Liveness, Target, Journal, Alarms, Clock, Options, Timings.Lease, NullLogger<FailoverEngine>.Instance);
@@ -255,6 +265,11 @@ internal sealed partial class World
     public void OnCommitted(long index, ClusterCommand command, ApplyResult result)
     {
         Trace($"commit {index}: {command.Describe()}{(result.Applied ? string.Empty : " [rejected: " + result.Reason + "]")}");
+        if (OnlyApplianceFaults && command is HostFailed failed)
+        {
+            Fail($"HostFailed committed for {failed.Name} ({failed.Reason}) though only the appliance crashed or restarted");
+        }
+
         if (command is ReadmitHost r && result.Applied)
         {
             CheckReadmission(r.Name, "ReadmitHost committed");

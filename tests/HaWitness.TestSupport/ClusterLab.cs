@@ -65,6 +65,33 @@ public sealed class ClusterLab : IAsyncDisposable
         Token = stdout.Trim();
     }
 
+    /// <summary>
+    /// Starts the appliance again on the same data directory, URL and Raft port (after
+    /// <see cref="KillApplianceAsync"/>), without reading the join token again; returns once it listens.
+    /// </summary>
+    public async Task RestartApplianceAsync(IReadOnlyDictionary<string, string>? env = null)
+    {
+        if (Url is null || _raftPort == 0)
+        {
+            throw new InvalidOperationException("start the appliance first");
+        }
+
+        Appliance = TestProcess.Start(Binaries.Appliance,
+            ["serve", "--data", ApplianceData, "--urls", Url.ToString().TrimEnd('/'), "--raft", $"127.0.0.1:{_raftPort}"], new Dictionary<string, string>(env ?? FastTimings));
+        await Appliance.WaitForListeningAsync();
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to the appliance (by its PID) and waits for it to exit.</summary>
+    public async Task<int> KillApplianceAsync(int signal)
+    {
+        var a = Appliance ?? throw new InvalidOperationException("the appliance is not running");
+        a.Signal(signal);
+        int code = await a.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        a.Dispose();
+        Appliance = null;
+        return code;
+    }
+
     public async Task StopApplianceAsync()
     {
         if (Appliance is { } a)

@@ -104,7 +104,7 @@ public sealed partial class HeartbeatLoop
         var answer = await _client.HeartbeatAsync(request, key, TimeSpan.FromMilliseconds(_state.Timings.HeartbeatTimeoutMs), ct).ConfigureAwait(false);
         if (answer.Status == 200)
         {
-            if (lease.Acknowledge(seq))
+            if (lease.Acknowledge(seq, answer.Value!.Term))
             {
                 _state.AckedSeq = Math.Max(_state.AckedSeq, seq);
             }

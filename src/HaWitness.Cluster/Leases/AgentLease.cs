@@ -18,6 +18,9 @@ public sealed class AgentLease
     private long _nextSeq = 1;
     private long _expiresAt = long.MinValue;
     private long _claimUntil = long.MinValue;
+    private long _claimSince = long.MinValue;
+    private long _toldUntil = long.MinValue;
+    private long _claimTerm = long.MinValue;
     private bool _everHeld;
 
     /// <summary>Creates a lease that has not been granted yet.</summary>
@@ -60,10 +63,11 @@ public sealed class AgentLease
     }
 
     /// <summary>
-    /// An acknowledgement from the leader arrived for heartbeat <paramref name="seq"/>. Returns
-    /// false (and changes nothing) if it came too late or for an unknown heartbeat.
+    /// An acknowledgement from the leader arrived for heartbeat <paramref name="seq"/>, from the
+    /// leadership of Raft term <paramref name="term"/>. Returns false (and changes nothing) if it
+    /// came too late or for an unknown heartbeat.
     /// </summary>
-    public bool Acknowledge(long seq)
+    public bool Acknowledge(long seq, long term = 0)
     {
         lock (_lock)
         {
@@ -80,7 +84,22 @@ public sealed class AgentLease
             long expires = sentAt + (long)(_options.LeaseMs / 1000.0 * _time.TimestampFrequency);
             _expiresAt = Math.Max(_expiresAt, expires);
             long claim = sentAt + (long)(LeaseMath.LeaderClaim(_options).TotalSeconds * _time.TimestampFrequency);
+            long now = _time.GetTimestamp();
+            if (_claimUntil == long.MinValue || now >= _claimUntil || term != _claimTerm)
+            {
+                // A new claim, after none, after one that lapsed, or from another leadership (the
+                // appliance restarted, perhaps only briefly): it settles before it is told.
+                _claimSince = now;
+                _toldUntil = long.MinValue;
+                _claimTerm = term;
+            }
+
             _claimUntil = Math.Max(_claimUntil, claim);
+            if (_time.GetElapsedTime(_claimSince, now) >= LeaseMath.ClaimSettle(_options))
+            {
+                // The leader still answers G after this claim began: tell it until R after this send.
+                _toldUntil = Math.Max(_toldUntil, claim);
+            }
             _everHeld = true;
             return true;
         }
@@ -93,12 +112,20 @@ public sealed class AgentLease
         {
             _expiresAt = long.MinValue;
             _claimUntil = long.MinValue;
+            _claimSince = long.MinValue;
+            _toldUntil = long.MinValue;
+            _claimTerm = long.MinValue;
         }
     }
 
     /// <summary>
     /// What this agent answers a peer's isolation probe: it heard a leader recently (within
-    /// <see cref="LeaseMath.LeaderClaim"/> of an acknowledged heartbeat's send time).
+    /// <see cref="LeaseMath.LeaderClaim"/> of an acknowledged heartbeat's send time), and that
+    /// leader acknowledged it again at least <see cref="LeaseMath.ClaimSettle"/> after the claim
+    /// began (the claim holds without a break from one acknowledgement to the next). A younger
+    /// claim is not told: the leader may have just come back, and a peer it hears as well as this
+    /// agent holds a lease again within G; telling it sooner would make that peer fence itself for
+    /// nothing — and so would a leader that came back only briefly and died before hearing it.
     /// </summary>
     public bool LeaderRecent
     {
@@ -106,7 +133,7 @@ public sealed class AgentLease
         {
             lock (_lock)
             {
-                return _claimUntil != long.MinValue && _time.GetTimestamp() < _claimUntil;
+                return _toldUntil != long.MinValue && _time.GetTimestamp() < _toldUntil;
             }
         }
     }

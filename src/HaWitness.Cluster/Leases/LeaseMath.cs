@@ -36,13 +36,36 @@ public static class LeaseMath
     /// <summary>
     /// After the appliance (re)gained a heartbeat quorum: an isolated agent that kept running
     /// because no peer had a leader finds one at its next probe. A peer's lease starts when the
-    /// acknowledgement reaches it, up to T_max after the appliance saw the heartbeat, so:
-    /// (T_max + P + T_probe + T_off)·(1+ρ)/(1-ρ) + δ.
+    /// acknowledgement reaches it, up to T_max after the appliance saw the heartbeat; the peer tells
+    /// its claim once an acknowledgement reached it G = <see cref="ClaimSettle"/> after the claim
+    /// began, and acknowledgements of a claim that holds reach it less than R =
+    /// <see cref="LeaderClaim"/> apart, so:
+    /// (T_max + G + R + P + T_probe + T_off)·(1+ρ)/(1-ρ) + δ.
     /// </summary>
     public static TimeSpan SafeAfterQuorum(LeaseOptions o, int powerOffBoundMs)
     {
         ArgumentNullException.ThrowIfNull(o);
-        return Ms((o.HeartbeatTimeoutMs + o.ProbeIntervalMs + o.ProbeTimeoutMs + powerOffBoundMs) * Stretch(o.DriftBound) + o.MarginMs);
+        double settled = ClaimSettle(o).TotalMilliseconds + LeaderClaim(o).TotalMilliseconds;
+        return Ms((o.HeartbeatTimeoutMs + settled + o.ProbeIntervalMs + o.ProbeTimeoutMs + powerOffBoundMs) * Stretch(o.DriftBound) + o.MarginMs);
+    }
+
+    /// <summary>
+    /// G = (H + 2·T_max)·(1+ρ)/(1-ρ) + δ: how long after its claim "I hear a leader" began an
+    /// agent must have been acknowledged again before it tells a peer so. When the appliance comes
+    /// back (a restart, or the end of a partition), the first host it acknowledges must not make
+    /// another host that it hears just as well fence itself: that host's next heartbeat goes out
+    /// within H and is acknowledged within T_max. An acknowledgement that arrives G after the claim
+    /// began answers a heartbeat the leader received at least G − T_max after it came back, by
+    /// when it had acknowledged every host it hears; their leases outlast the claim (the
+    /// witness-crash rule, <see cref="LeaseOptions.Validate"/>). So a leader that comes back only
+    /// briefly fences nobody either. A host the leader does not hear finds the claim up to G + R
+    /// later than before, and the appliance waits that much longer after (re)gaining its quorum
+    /// (<see cref="SafeAfterQuorum"/>). The lease itself and the end of the claim are unchanged.
+    /// </summary>
+    public static TimeSpan ClaimSettle(LeaseOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        return Ms(((o.HeartbeatMs + 2.0 * o.HeartbeatTimeoutMs) * Stretch(o.DriftBound)) + o.MarginMs);
     }
 
     /// <summary>

@@ -136,7 +136,8 @@ public sealed class LeaseArithmeticTests
     public void AgentThatKeptRunningWithoutALeader_IsOffBeforeANewLeaderMayAct(int heartbeatMs, int leaseMs, double rho)
     {
         // W was down; a and b both lost their leases and, finding no leader anywhere, kept their
-        // VMs. W comes back cut off from a: a's next probe finds b leased again and a fences.
+        // VMs. W comes back cut off from a: once b's claim has settled, a's next probe finds it
+        // and a fences.
         var o = new LeaseOptions { HeartbeatMs = heartbeatMs, HeartbeatTimeoutMs = heartbeatMs / 2, LeaseMs = leaseMs, DriftBound = rho };
         var rng = new Random(leaseMs * 17 + heartbeatMs);
         for (int trial = 0; trial < 2000; trial++)
@@ -147,62 +148,183 @@ public sealed class LeaseArithmeticTests
             var state = TwoHosts();
             var bLease = new AgentLease(o, bClock.Time);
             var tracker = new HostLeaseTracker(o, wClock.Time, () => state.View);
+            void All(double t)
+            {
+                aClock.At(t);
+                bClock.At(t);
+                wClock.At(t);
+            }
 
             double t0 = 100 + rng.NextDouble() * 1000;
-            aClock.At(t0);
-            bClock.At(t0);
-            wClock.At(t0);
+            All(t0);
             tracker.LeadershipGained();
 
-            // b heartbeats every H (its clock) from a random phase; the first acknowledged one makes it leased.
-            double bSend = t0 + rng.NextDouble() * heartbeatMs / bClock.Rate;
-            double bLeasedReal;
-            long bAcked = 0;
-            while (true)
+            // b heartbeats every H (its clock) from a random phase, each acknowledged or not (too
+            // late); a probes every P of its own time from a random phase, and the first probe
+            // that finds b claiming a leader decides to fence; then T_probe + T_off of a's time.
+            var sends = new List<double>();
+            for (double t = t0 + rng.NextDouble() * heartbeatMs / bClock.Rate; t < t0 + 4 * leaseMs + 10_000; t += heartbeatMs / bClock.Rate)
             {
-                aClock.At(bSend);
-                bClock.At(bSend);
-                wClock.At(bSend);
-                long seq = bLease.BeginHeartbeat();
-                double up = rng.NextDouble() * o.HeartbeatTimeoutMs;
-                double down = rng.NextDouble() * o.HeartbeatTimeoutMs * 1.2;
-                aClock.At(bSend + up);
-                bClock.At(bSend + up);
-                wClock.At(bSend + up);
-                tracker.Heartbeat(new HostReport("b", "g1", default, 2, false, [], seq, bAcked));
-                aClock.At(bSend + up + down);
-                bClock.At(bSend + up + down);
-                wClock.At(bSend + up + down);
-                if (bLease.Acknowledge(seq))
+                sends.Add(t);
+            }
+
+            var events = new List<(double At, int Kind, int Beat, double Up, double Down)>(); // 0 send, 1 reaches W, 2 ack arrives
+            for (int i = 0; i < sends.Count; i++)
+            {
+                // Random delays; one acknowledgement in ten comes too late (ignored).
+                double up = rng.NextDouble() * o.HeartbeatTimeoutMs / bClock.Rate;
+                double down = rng.NextDouble() < 0.1 ? 1.1 * o.HeartbeatTimeoutMs / bClock.Rate : rng.NextDouble() * (0.99 * o.HeartbeatTimeoutMs / bClock.Rate - up);
+                events.Add((sends[i], 0, i, up, down));
+                events.Add((sends[i] + up, 1, i, up, down));
+                events.Add((sends[i] + up + down, 2, i, up, down));
+            }
+
+            events.Sort((x, y) => x.At.CompareTo(y.At));
+            var seqs = new long[sends.Count];
+            long bAcked = 0;
+            double probe = t0 + rng.NextDouble() * o.ProbeIntervalMs / aClock.Rate;
+            double? aOffReal = null;
+            double? wActsReal = null; // the first moment W may act on a
+            double checkedAt = t0;
+            void MayAct(double now)
+            {
+                if (wActsReal is null && tracker.SafeToActAt("a") is { } at && wClock.RealAt(at) <= now)
                 {
-                    bAcked = seq;
-                    bLeasedReal = bSend + up + down;
-                    break;
+                    wActsReal = Math.Max(checkedAt, wClock.RealAt(at)); // it was not yet safe at the previous look
                 }
 
-                bSend = Math.Max(bSend + heartbeatMs / bClock.Rate, bSend + up + down + 0.001);
+                checkedAt = now;
             }
 
-            // a probes every P of its own time, from a random phase; the first probe that
-            // finds b leased decides to fence; then T_probe + T_off of a's time to be off.
-            double probe = t0 + rng.NextDouble() * o.ProbeIntervalMs / aClock.Rate;
-            while (probe < bLeasedReal)
+            foreach (var e in events)
             {
-                probe += o.ProbeIntervalMs / aClock.Rate;
+                while (aOffReal is null && probe <= e.At)
+                {
+                    All(probe);
+                    MayAct(probe);
+                    if (bLease.LeaderRecent)
+                    {
+                        aOffReal = probe + (o.ProbeTimeoutMs + PowerOffMs) / aClock.Rate;
+                    }
+
+                    probe += o.ProbeIntervalMs / aClock.Rate;
+                }
+
+                All(e.At);
+                MayAct(e.At);
+                switch (e.Kind)
+                {
+                    case 0:
+                        seqs[e.Beat] = bLease.BeginHeartbeat();
+                        break;
+                    case 1:
+                        tracker.Heartbeat(new HostReport("b", "g1", default, 2, false, [], seqs[e.Beat], bAcked));
+                        break;
+                    default:
+                        if (bLease.Acknowledge(seqs[e.Beat]))
+                        {
+                            bAcked = Math.Max(bAcked, seqs[e.Beat]);
+                        }
+
+                        break;
+                }
             }
 
-            double aOffReal = probe + (o.ProbeTimeoutMs + PowerOffMs) / aClock.Rate;
+            Assert.True(aOffReal is not null, $"trial {trial}: a never found b's claim");
+            if (wActsReal is null)
+            {
+                continue; // b's acknowledgements failed often enough that W's quorum kept restarting: it never may act
+            }
 
-            // Until b's next heartbeat proves its lease, the appliance has no quorum and may not act.
-            Assert.Null(tracker.SafeToActAt("a"));
-            double next = Math.Max(bSend + heartbeatMs / bClock.Rate, bLeasedReal + 0.001);
-            aClock.At(next);
-            bClock.At(next);
-            wClock.At(next);
-            tracker.Heartbeat(new HostReport("b", "g1", default, 2, false, [], bLease.BeginHeartbeat(), bAcked));
-            var safe = tracker.SafeToActAt("a");
-            Assert.NotNull(safe);
-            Assert.True(aOffReal < wClock.RealAt(safe.Value), $"trial {trial}: a off at {aOffReal:F1}, W may act at {wClock.RealAt(safe.Value):F1}");
+            Assert.True(aOffReal < wActsReal, $"trial {trial}: a off at {aOffReal:F1}, W may act at {wActsReal:F1}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Settings))]
+    public void ApplianceComesBack_NoHostItHears_FindsAPeerClaimingALeaderBeforeItsOwnLeaseHoldsAgain(int heartbeatMs, int leaseMs, double rho)
+    {
+        // Issue 12, part 5 (an appliance restart is not an outage). W crashes and comes back after
+        // a random time, from well under the lease to twice it. Both hosts heartbeat every H of
+        // their own clocks from random phases; W acknowledges every heartbeat that reaches it while
+        // it runs, within T_max. At no moment may a host whose lease has lapsed find the other one
+        // claiming a leader: its probe would say "a leader exists that does not hear me", and it
+        // would fence itself although the leader hears it. (Before claims had to settle, the first
+        // host W acknowledged claimed at once, and every timing set failed in its first trials.)
+        var o = new LeaseOptions { HeartbeatMs = heartbeatMs, HeartbeatTimeoutMs = heartbeatMs / 2, LeaseMs = leaseMs, DriftBound = rho };
+        o.Validate();
+        var rng = new Random(leaseMs * 13 + heartbeatMs);
+        for (int trial = 0; trial < 500; trial++)
+        {
+            var clocks = new[] { new DriftClock(Rate(rng, rho)), new DriftClock(Rate(rng, rho)) };
+            var leases = clocks.Select(c => new AgentLease(o, c.Time)).ToArray();
+            // Down from crash to back; in half the trials it dies again soon after (a brief
+            // leadership, up to 3 H) and comes back at back2.
+            double crash = 4 * leaseMs + rng.NextDouble() * 1000;
+            double back = crash + rng.NextDouble() * 2 * leaseMs;
+            double crash2 = rng.Next(2) == 0 ? back + rng.NextDouble() * 3 * heartbeatMs : double.MaxValue;
+            double back2 = crash2 == double.MaxValue ? double.MaxValue : crash2 + rng.NextDouble() * 2 * leaseMs;
+            double end = (back2 == double.MaxValue ? back : back2) + 2 * leaseMs;
+            bool Up(double t) => t < crash || (t >= back && t < crash2) || t >= back2;
+
+            var events = new List<(double At, int Host, int Beat, bool Send)>();
+            var acked = new List<bool>[2];
+            var terms = new Dictionary<(int, int), long>();
+            for (int h = 0; h < 2; h++)
+            {
+                acked[h] = [];
+                int beat = 0;
+                for (double t = rng.NextDouble() * heartbeatMs / clocks[h].Rate; t < end; t += heartbeatMs / clocks[h].Rate, beat++)
+                {
+                    events.Add((t, h, beat, true));
+                    // Up to T_max of the host's clock there and back; acknowledged only if W runs when it arrives.
+                    double rtt = rng.NextDouble() * o.HeartbeatTimeoutMs / clocks[h].Rate;
+                    double reaches = t + rtt * rng.NextDouble();
+                    bool ack = Up(reaches) && Up(t + rtt);
+                    acked[h].Add(ack);
+                    if (ack)
+                    {
+                        events.Add((t + rtt, h, beat, false));
+                        terms[(h, beat)] = reaches < crash ? 1 : reaches < crash2 ? 2 : 3; // each start of W leads in a new term
+                    }
+                }
+            }
+
+            events.Sort((x, y) => x.At.CompareTo(y.At));
+            var seqs = new[] { new Dictionary<int, long>(), new Dictionary<int, long>() };
+            double last = 0;
+            foreach (var e in events)
+            {
+                // From the crash on, check the whole stretch since the last event, 10 ms apart.
+                for (double t = Math.Max(last, crash) + 10; t < e.At; t += 10)
+                {
+                    Check(t);
+                }
+
+                Check(e.At);
+                last = e.At;
+                if (e.Send)
+                {
+                    seqs[e.Host][e.Beat] = leases[e.Host].BeginHeartbeat();
+                }
+                else
+                {
+                    leases[e.Host].Acknowledge(seqs[e.Host][e.Beat], terms[(e.Host, e.Beat)]);
+                }
+            }
+
+            void Check(double t)
+            {
+                clocks[0].At(t);
+                clocks[1].At(t);
+                for (int h = 0; h < 2; h++)
+                {
+                    if (leases[h].EverHeld && !leases[h].IsValid && leases[1 - h].LeaderRecent)
+                    {
+                        Assert.Fail($"trial {trial}: W down from {crash:F0} to {back:F0} ms (and from {crash2:F0} to {back2:F0}); at {t:F0} ms host {h} (rate {clocks[h].Rate}) has no lease while host {1 - h} (rate {clocks[1 - h].Rate}) claims a leader: host {h} would fence itself although W hears it");
+                    }
+                }
+            }
         }
     }
 
@@ -327,5 +449,62 @@ public sealed class LeaseArithmeticTests
         Assert.Equal(TimeSpan.FromMilliseconds(4127), LeaseMath.SafeAfterHeartbeat(o, PowerOffBounds.SimMs));
         Assert.Equal(TimeSpan.FromMilliseconds(1221), LeaseMath.PeerLeaseHeld(o));
         Assert.Equal(TimeSpan.FromMilliseconds(1500), LeaseMath.LeaderClaim(o));
+        Assert.Equal(TimeSpan.FromMilliseconds(1271), LeaseMath.ClaimSettle(o));
+        Assert.Equal(TimeSpan.FromMilliseconds(7209), LeaseMath.SafeAfterQuorum(o, PowerOffMs));
+        Assert.Equal(TimeSpan.FromMilliseconds(5169), LeaseMath.SafeAfterQuorum(o, PowerOffBounds.SimMs));
+    }
+
+    [Fact]
+    public void AClaim_IsToldOnlyOnceTheLeaderAcknowledgedItAgainAfterItSettled_AndALapseStartsItAgain()
+    {
+        var o = new LeaseOptions { HeartbeatMs = 500, HeartbeatTimeoutMs = 250, LeaseMs = 2500, ProbeIntervalMs = 500, ProbeTimeoutMs = 300, MarginMs = 250 };
+        o.Validate();
+        var clock = new DriftClock(1);
+        var lease = new AgentLease(o, clock.Time);
+        double settle = LeaseMath.ClaimSettle(o).TotalMilliseconds;
+        Assert.Equal(1271, settle); // (500 + 2·250)·(1.01/0.99) + 250
+
+        // Heartbeats every 500 ms, each acknowledged 10 ms later.
+        double t = 0;
+        void Beat()
+        {
+            clock.At(t);
+            long seq = lease.BeginHeartbeat();
+            clock.At(t + 10);
+            Assert.True(lease.Acknowledge(seq));
+            t += 500;
+        }
+
+        Beat();
+        Assert.True(lease.IsValid);
+        Assert.False(lease.LeaderRecent); // leased, but the claim is new
+        Beat();
+        Beat();
+        clock.At(10 + settle + 100); // settled, but no acknowledgement since then proves the leader still answers
+        Assert.False(lease.LeaderRecent);
+        Beat(); // sent at 1500, acknowledged at 1510: the leader answered 1500 ms after the claim began
+        Assert.True(lease.LeaderRecent);
+
+        // Silence: the claim ends R = 1500 ms after the last acknowledged send (1500 ms), as before.
+        clock.At(2999);
+        Assert.True(lease.LeaderRecent);
+        clock.At(3000);
+        Assert.False(lease.LeaderRecent);
+
+        // Acknowledged again after the lapse: a new claim, which settles again.
+        t = 4000;
+        Beat();
+        Assert.True(lease.IsValid);
+        Assert.False(lease.LeaderRecent);
+        while (t < 4010 + settle)
+        {
+            Beat();
+            Assert.False(lease.LeaderRecent);
+        }
+
+        Beat();
+        Assert.True(lease.LeaderRecent);
+        lease.Revoke();
+        Assert.False(lease.LeaderRecent);
     }
 }

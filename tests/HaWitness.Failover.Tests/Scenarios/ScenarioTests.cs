@@ -24,7 +24,8 @@ public sealed class ScenarioTests
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void Scenario_JournalsExactlyWhatItsStorySays(string name) => Verify(Path.Combine(Folder(), name), name);
+    public void Scenario_JournalsExactlyWhatItsStorySays(string name) =>
+        Verify(Path.Combine(Folder(), name), name, Environment.GetEnvironmentVariable("HAWITNESS_TEST_BLESS") == "1");
 
     [Fact]
     public void AStoryWithoutItsExpectedJournal_Fails_AndLeavesWhatItDidForReview()
@@ -35,16 +36,16 @@ public sealed class ScenarioTests
             File.Copy(Path.Combine(Folder(), "a-crashes", file), Path.Combine(dir.Path, file));
         }
 
-        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Verify(dir.Path, "a-crashes-copy"));
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Verify(dir.Path, "a-crashes-copy", bless: false));
         Assert.False(File.Exists(Path.Combine(dir.Path, "expected-journal")));
         Assert.Equal(File.ReadAllText(Path.Combine(Folder(), "a-crashes", "expected-journal")), File.ReadAllText(Path.Combine(dir.Path, "expected-journal.new")));
     }
 
-    private static void Verify(string dir, string name)
+    private static void Verify(string dir, string name, bool bless)
     {
         string actual = Scenario.Run(dir);
         string expectedPath = Path.Combine(dir, "expected-journal");
-        if (Environment.GetEnvironmentVariable("HAWITNESS_TEST_BLESS") == "1")
+        if (bless)
         {
             File.WriteAllText(expectedPath, actual);
         }
