@@ -172,18 +172,24 @@ public sealed class ClusterLab : IAsyncDisposable
             a.Dispose();
         }
 
-        if (Appliance is not null)
+        try
         {
-            try
+            if (Appliance is not null)
             {
                 await StopApplianceAsync();
             }
-            catch (TimeoutException)
-            {
-            }
         }
-
-        _http.Dispose();
-        _dir.Dispose();
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            // It hung (killed by Dispose) or had already exited (kill: no such process): a test
+            // that failed early must still clean up everything else it started.
+            Appliance?.Dispose();
+            Appliance = null;
+        }
+        finally
+        {
+            _http.Dispose();
+            _dir.Dispose();
+        }
     }
 }
