@@ -151,7 +151,9 @@ public sealed partial class StorageGrants : IDisposable
         }
 
         Task<FenceOutcome> fencing;
-        var fence = new FenceRequest(request.Host, request.InitiatorIqn, request.Reason);
+        // Checked again under the target's lock: a fence queued meanwhile (the host failed) goes first.
+        var fence = new FenceRequest(request.Host, request.InitiatorIqn, request.Reason,
+            () => !_canAct() ? "this appliance is not the leader" : Check(request, _log.View));
         try
         {
             fencing = request.Purpose == GrantPurpose.Join

@@ -93,6 +93,12 @@ public sealed partial class StorageFencer : IStorageFencer
         await _one.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (request.StillAllowed?.Invoke() is { } notNow)
+            {
+                // Decided before an operation that came first under the lock (a fence): not any more.
+                return Refuse(kind, subject, evidence, new TargetError(TargetErrorKind.InvalidInput, $"{Verb(op)} of {request.Host} no longer allowed: {notNow}"), start);
+            }
+
             try
             {
                 _journal.Append(new NewDecision(kind, subject, Outcome.Decided, evidence.DeepClone().AsObject()));

@@ -156,4 +156,31 @@ public sealed class StorageFencerTests : IAsyncLifetime
         Assert.Equal(Outcome.Refused, row.Outcome);
         Assert.DoesNotContain("\\n", JsonNode.Parse(row.EvidenceJson)!["initiator"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Grant_DecidedBeforeAFenceThatRanFirst_IsRefusedUnderTheLock_AndTheHostStaysCutOff()
+    {
+        await _lab.Tgtd.CreateTargetAsync(1, TargetName(1));
+        using var journal = _lab.Journal();
+        await using var shell = _lab.Shell();
+        var fencer = new StorageFencer(_lab.Driver(shell), journal, new FencePolicy(2, TimeSpan.Zero));
+        bool failed = false;
+
+        // The grant was checked while the host was fine; its host fails and is fenced first.
+        var grant = new FenceRequest("a", HostA, "join", () => failed ? "host a failed (HostFailed committed)" : null);
+        var fence = fencer.FenceAsync(new FenceRequest("a", HostA, "HostFailed committed at index 7"), CancellationToken.None);
+        failed = true;
+        Assert.True((await fence).Verified);
+        var granted = await fencer.GrantAsync(grant, CancellationToken.None);
+
+        Assert.False(granted.Verified);
+        Assert.Contains("no longer allowed: host a failed", granted.Summary + granted.Error, StringComparison.Ordinal);
+        Assert.Equal(Initiator.LoginRefused, await Initiator.InquiryAsync(HostA, _lab.Tgtd.Portal, TargetName(1)));
+        Assert.Contains(journal.Decisions(new DecisionQuery { Subject = "host:a", Kind = DecisionKinds.GrantInitiator }), d => d.Outcome == Outcome.Refused);
+
+        // Allowed again (a later, legitimate grant): it lands.
+        failed = false;
+        Assert.True((await fencer.GrantAsync(grant, CancellationToken.None)).Verified);
+        Assert.Equal(0, await Initiator.InquiryAsync(HostA, _lab.Tgtd.Portal, TargetName(1)));
+    }
 }
