@@ -290,7 +290,7 @@ public sealed partial class JoinService
                 return new("endpoint_taken", $"Raft endpoint {raft} or probe endpoint {probe} belongs to {h.Name}", $"raftEndpoint {raft} or probeEndpoint {probe} belongs to host {h.Name}");
             }
 
-            if (string.Equals(h.InitiatorIqn, request.InitiatorIqn, StringComparison.Ordinal))
+            if (string.Equals(h.InitiatorIqn, request.InitiatorIqn, StringComparison.OrdinalIgnoreCase)) // iSCSI names compare without case (RFC 3722)
             {
                 return new("initiator_taken", $"initiator {request.InitiatorIqn} belongs to {h.Name}", $"initiatorIqn {request.InitiatorIqn} belongs to host {h.Name}");
             }
@@ -336,7 +336,7 @@ public sealed partial class JoinService
                 return new("join_pending", $"another key is joining as {name}", $"another machine is joining as {name}; its join expires in at most {(long)PendingLifetime.TotalSeconds} s");
             }
 
-            if (SameEndPoint(p.Request.RaftEndpoint, raft) || string.Equals(p.Request.InitiatorIqn, request.InitiatorIqn, StringComparison.Ordinal))
+            if (SameEndPoint(p.Request.RaftEndpoint, raft) || string.Equals(p.Request.InitiatorIqn, request.InitiatorIqn, StringComparison.OrdinalIgnoreCase))
             {
                 return new("join_pending", $"{name} is joining with the same Raft endpoint or initiator", $"another machine ({name}) is joining with raftEndpoint {raft} or initiatorIqn {request.InitiatorIqn}");
             }

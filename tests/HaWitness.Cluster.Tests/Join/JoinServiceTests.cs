@@ -96,6 +96,10 @@ public sealed class JoinServiceTests : IDisposable
 
         var stolen = _joins.Join(Request("host-x", 7021, iqn: "iqn.2026-12.lab:host-a"), "10.0.0.9");
         Assert.Equal((409, "initiator_taken"), (stolen.Status, stolen.Error));
+        // The hex of an eui. name may be written in either case: another spelling is the same initiator.
+        Assert.Equal(200, _joins.Join(Request("host-p", 7041, iqn: "eui.02004567a425678d"), "10.0.0.7").Status);
+        var respelled = _joins.Join(Request("host-q", 7051, iqn: "eui.02004567A425678D"), "10.0.0.8");
+        Assert.Equal((409, "join_pending"), (respelled.Status, respelled.Error));
 
         var b = _joins.Join(Request("host-b", 7031), "10.0.0.2");
         var busy = await _joins.AdmitAsync(new AdmitRequest("host-b", "gen-00000001"), b.Value!.MemberKey, "10.0.0.2", CancellationToken.None);
