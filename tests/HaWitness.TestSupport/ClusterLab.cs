@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace HaWitness.TestSupport;
@@ -137,9 +135,10 @@ public sealed class ClusterLab : IAsyncDisposable
 
     public async Task<JsonElement> WaitForStatusAsync(Func<JsonElement, bool> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(45));
+        var limit = timeout ?? TimeSpan.FromSeconds(45);
+        var waited = System.Diagnostics.Stopwatch.StartNew(); // monotonic: the wall-clock lab tests step the clock
         JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
+        while (waited.Elapsed < limit)
         {
             try
             {
