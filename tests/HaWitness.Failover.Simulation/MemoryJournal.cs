@@ -10,29 +10,12 @@ namespace HaWitness.Failover.Simulation;
 internal sealed class MemoryJournal(TimeProvider time) : IDecisionJournal, IJournalWriter
 {
     private readonly List<DecisionRecord> _rows = [];
-    private readonly List<(DateTimeOffset At, string Kind, string Subject, string Message)> _events = [];
-
-    /// <summary>The events (not decisions) written, oldest first.</summary>
-    public IReadOnlyList<(DateTimeOffset At, string Kind, string Subject, string Message)> Events
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _events];
-            }
-        }
-    }
-
-    public long RecordEvent(string kind, string subject, string message, string? oldState = null, string? newState = null)
-    {
-        lock (_lock)
-        {
-            _events.Add((time.GetUtcNow(), kind, subject, message));
-            return _events.Count;
-        }
-    }
     private readonly Lock _lock = new();
+    private long _events;
+
+    /// <summary>Events (the leader duties' QuorumLost, HostHeardAgain, ...) are not part of a story's journal: counted, not kept.</summary>
+    public long RecordEvent(string kind, string subject, string message, string? oldState = null, string? newState = null) =>
+        Interlocked.Increment(ref _events);
 
     public IReadOnlyList<DecisionRecord> All
     {

@@ -33,11 +33,6 @@ public sealed partial class HeartbeatLoop
         inventory.Changed += Nudge;
     }
 
-    /// <summary>How many heartbeats were sent early because the report changed (for tests and the log).</summary>
-    public long Nudged => Interlocked.Read(ref _nudged);
-
-    private long _nudged;
-
     /// <summary>Sends the next heartbeat now instead of at the end of the period.</summary>
     public void Nudge() => Volatile.Read(ref _nudge).TrySetResult();
 
@@ -67,11 +62,7 @@ public sealed partial class HeartbeatLoop
             {
                 var next = Volatile.Read(ref _nudge).Task;
                 var delay = Task.Delay(TimeSpan.FromMilliseconds(_state.Timings.HeartbeatMs), _state.Time, period.Token);
-                if (await Task.WhenAny(delay, next).ConfigureAwait(false) == next)
-                {
-                    Interlocked.Increment(ref _nudged);
-                }
-                else
+                if (await Task.WhenAny(delay, next).ConfigureAwait(false) != next)
                 {
                     await delay.ConfigureAwait(false); // throws when cancelled
                 }

@@ -78,24 +78,6 @@ public sealed class VmInventory
         }
     }
 
-    /// <summary>The epoch this agent started the VM for (0: not started by us).</summary>
-    public long EpochOf(string vm)
-    {
-        lock (_lock)
-        {
-            return _epochs.GetValueOrDefault(vm);
-        }
-    }
-
-    /// <summary>Whether the hypervisor listed the VM running (or this agent started it since).</summary>
-    public bool IsRunning(string vm)
-    {
-        lock (_lock)
-        {
-            return _listed.Any(v => v.Name == vm && v.Running);
-        }
-    }
-
     /// <summary>The report for the heartbeat; definitions only for VMs the committed state does not know.</summary>
     public IReadOnlyList<ReportedVm> Report(Func<string, bool> known)
     {

@@ -211,20 +211,20 @@ public sealed class HostLeaseTracker : IHostLiveness
     }
 
     /// <inheritdoc />
-    public bool IsSafeToAct(string host)
-    {
-        lock (_lock)
-        {
-            return SafeAt(host) is { } at && Now() >= at;
-        }
-    }
+    public bool IsSafeToAct(string host) => UntilSafeToAct(host) == TimeSpan.Zero;
 
     /// <inheritdoc />
     public TimeSpan? UntilSafeToAct(string host)
     {
         lock (_lock)
         {
-            return SafeAt(host) is { } at ? (at - Now() is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero) : null;
+            if (SafeAt(host) is not { } at)
+            {
+                return null;
+            }
+
+            var left = at - Now();
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
         }
     }
 

@@ -80,8 +80,7 @@ internal sealed partial class FailoverEngine
                 continue;
             }
 
-            var wait = TimeSpan.FromMilliseconds(Math.Min(
-                _options.FenceRetryMaxMs, _options.FenceRetryMs * Math.Pow(2, Math.Min(attempt.Tries - 1, 16))));
+            var wait = _grants.Policy.Backoff(attempt.Tries); // the same doubling pauses (FenceRetryMs..FenceRetryMaxMs)
             attempt.NextAt = now + wait;
             string why = $"fence of {h.Name} not verified (try {attempt.Tries}): {outcome.Error ?? outcome.Summary}; its VMs stay down until it is, next try in {Seconds(wait)}";
             var failed = outcome.Evidence.DeepClone().AsObject();
@@ -131,11 +130,12 @@ internal sealed partial class FailoverEngine
         }
 
         // Decided on the monotonic clock; the wall-clock instant is only what the journal shows.
-        bool safe = _liveness.IsSafeToAct(h.Name);
+        var left = _liveness.UntilSafeToAct(h.Name);
+        bool safe = left == TimeSpan.Zero;
         evidence = safe ? $"its lease surely expired at {At(at.Value)}" : $"its lease surely expires at {At(at.Value)}";
-        if (!safe && _liveness.UntilSafeToAct(h.Name) is { } left)
+        if (left is { } due && !safe)
         {
-            DueIn(left);
+            DueIn(due);
         }
 
         return safe;

@@ -48,10 +48,7 @@ internal sealed partial class FailoverEngine
     private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
     private readonly HashSet<(string, long)> _alarmedFailures = [];
     private readonly long _origin;
-    private DateTimeOffset _leaderSince;
-    private DateTimeOffset _quorumSince;
     private DateTimeOffset _quorumSeenAt;
-    private bool _quorum;
     private bool _quorumLost;
     private TimeSpan? _dueIn;
 
@@ -79,7 +76,7 @@ internal sealed partial class FailoverEngine
         _grants = grants ?? new StorageGrants(log, fencer, d => journal.Append(d), new GrantAlarms(alarms, time), time,
             GrantPolicy.Backoffs(options.FenceRetryMs, options.FenceRetryMaxMs), logger: logger);
         _origin = time.GetTimestamp();
-        _leaderSince = _quorumSince = _quorumSeenAt = Now();
+        _quorumSeenAt = Now();
         // A start or stop is confirmed the moment its report arrives, not at the next tick.
         _liveness.ReportChanged += _ => Wake();
     }
@@ -112,8 +109,7 @@ internal sealed partial class FailoverEngine
         _avoid.Clear();
         _said.Clear();
         _quorumLost = false;
-        _quorum = false;
-        _leaderSince = _quorumSince = _quorumSeenAt = Now();
+        _quorumSeenAt = Now();
         LogLeadership(_logger, _log.View.Index, LeaseOnly);
     }
 
@@ -197,21 +193,15 @@ internal sealed partial class FailoverEngine
     }
 
     /// <summary>
-    /// Acts only with a heartbeat quorum. Silence is counted from when the quorum was (re)gained at
-    /// the earliest: while there was none, nobody had a leader and a silent host rightly kept its VMs.
-    /// A loss is journaled (and alarmed) once it lasted <see cref="LeaseOptions.SuspectAfterMs"/>,
+    /// Acts only with a heartbeat quorum (after a loss, the lease tracker's SafeToAct counts from
+    /// when it came back: while there was none, nobody had a leader and a silent host rightly kept
+    /// its VMs). A loss is journaled (and alarmed) once it lasted <see cref="LeaseOptions.SuspectAfterMs"/>,
     /// so a restart's first second without heartbeats is not an alarm.
     /// </summary>
     private bool CheckQuorum(DateTimeOffset now)
     {
         if (_liveness.HasHeartbeatQuorum)
         {
-            if (!_quorum)
-            {
-                _quorum = true;
-                _quorumSince = now;
-            }
-
             _quorumSeenAt = now;
             if (_quorumLost)
             {
@@ -222,7 +212,6 @@ internal sealed partial class FailoverEngine
             return true;
         }
 
-        _quorum = false;
         if (!_quorumLost && now - _quorumSeenAt >= TimeSpan.FromMilliseconds(_lease.SuspectAfterMs))
         {
             _quorumLost = true;
