@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seeded randomized failover simulation: the real engine, planner and state machine over a
+# The seeded randomized failover simulation: the real engine, planner, state machine and agent code over a
 # simulated network, hosts, hypervisors, iSCSI target and clock (tests/HaWitness.Failover.Simulation).
 #   scripts/simulate.sh --seeds N [--seed S]   runs N seeds from S (default 1); prints "N seeds, V violations"
 #   scripts/simulate.sh --seed S               replays one seed with its layout, events, trace and journal
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 project=tests/HaWitness.Failover.Simulation
 dll=$project/bin/Release/net10.0/HaWitness.Failover.Simulation.dll
-if [[ ! -f $dll ]] || [[ -n $(find src/HaWitness.Failover src/HaWitness.Cluster src/HaWitness.Core $project -name '*.cs' -newer "$dll" -print -quit) ]]; then
+if [[ ! -f $dll ]] || [[ -n $(find src/HaWitness.Failover src/HaWitness.Cluster src/HaWitness.Core src/HaWitness.Agent.Runtime $project -name '*.cs' -newer "$dll" -print -quit) ]]; then
   log=$(mktemp)
   if ! dotnet build "$project" -c Release --nologo >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"; exit 1

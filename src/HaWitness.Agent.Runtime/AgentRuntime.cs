@@ -5,6 +5,7 @@ using HaWitness.Agent.Runtime.Isolation;
 using HaWitness.Agent.Runtime.Joining;
 using HaWitness.Agent.Runtime.Probe;
 using HaWitness.Agent.Runtime.Reconcile;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Agent.Runtime.Watchdog;
 using HaWitness.Core.Configuration;
 using HaWitness.Cluster.Raft;
@@ -26,10 +27,8 @@ public sealed partial class AgentRuntime : IAsyncDisposable
     private readonly JournalStore _journal;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _rejoin = new(0, 1);
     private readonly List<IAsyncDisposable> _owned = [];
     private IHypervisorDriver? _driver;
-    private volatile string? _fenceBeforeRejoin;
 
     /// <summary>Creates the runtime; nothing starts until <see cref="RunAsync"/>.</summary>
     public AgentRuntime(AgentState state, string dataDirectory, JournalStore journal, ILoggerFactory loggers)
@@ -123,30 +122,23 @@ public sealed partial class AgentRuntime : IAsyncDisposable
             ClusterCa = identity.ClusterCa(),
         }, _loggers, null, ct).ConfigureAwait(false);
         _owned.Add(node);
-        _owned.Add(await ProbeServer.StartAsync(IPEndPoint.Parse(facts.ProbeEndpoint), certificate, node.Validator, _state, node, _loggers, ct).ConfigureAwait(false));
+        var replica = new RaftReplica(node);
+        _owned.Add(await ProbeServer.StartAsync(IPEndPoint.Parse(facts.ProbeEndpoint), certificate, node.Validator, _state, replica, _loggers, ct).ConfigureAwait(false));
         using var prober = new PeerProber(certificate, node.Validator);
 
         var inventory = new VmInventory();
-        var heartbeats = new HeartbeatLoop(_state, client, node, inventory, _loggers.CreateLogger<HeartbeatLoop>());
-        var fencer = new SelfFencer(_state, node, _driver, _journal, _loggers.CreateLogger<SelfFencer>());
-        var monitor = new IsolationMonitor(_state, node, prober, fencer, _journal, _loggers.CreateLogger<IsolationMonitor>());
-        var reconciler = new Reconciler(_state, node, _driver, inventory, _journal, _loggers.CreateLogger<Reconciler>());
+        var heartbeats = new HeartbeatLoop(_state, client, replica, inventory, _loggers.CreateLogger<HeartbeatLoop>());
+        var fencer = new SelfFencer(_state, replica, _driver, _journal, _loggers.CreateLogger<SelfFencer>());
+        var monitor = new IsolationMonitor(_state, replica, prober, fencer, _journal, _loggers.CreateLogger<IsolationMonitor>());
+        var reconciler = new Reconciler(_state, replica, _driver, inventory, _journal, _loggers.CreateLogger<Reconciler>());
         if (petter is not null)
         {
             monitor.Kept = petter.Kept;
             fencer.Failed = petter.Escalate;
         }
 
-        heartbeats.RejoinNeeded += (error, message) =>
-        {
-            if (error == "generation_failed")
-            {
-                _fenceBeforeRejoin = message;
-            }
-
-            _state.MarkUnregistered();
-            Signal();
-        };
+        var registration = new AgentRegistration(_state, joiner, fencer, reconciler, _loggers.CreateLogger<AgentRegistration>());
+        heartbeats.RejoinNeeded += registration.Refused;
 
         LogRunning(_logger, o.Name, _state.Generation, o.Raft, facts.ProbeEndpoint, facts.InitiatorIqn);
         var loops = new List<Task>
@@ -154,7 +146,7 @@ public sealed partial class AgentRuntime : IAsyncDisposable
             heartbeats.RunAsync(ct),
             monitor.RunAsync(ct),
             reconciler.RunAsync(ct),
-            RegistrationLoopAsync(joiner, fencer, reconciler, ct),
+            registration.RunAsync(ct),
         };
         if (petter is not null)
         {
@@ -177,8 +169,6 @@ public sealed partial class AgentRuntime : IAsyncDisposable
             {
             }
         }
-
-        _rejoin.Dispose();
     }
 
     /// <summary>Opens and arms the configured watchdog (none: null), and raises the reported power-off bound to its timeout.</summary>
@@ -238,69 +228,8 @@ public sealed partial class AgentRuntime : IAsyncDisposable
         _ => VixProvider.Workstation,
     };
 
-    private void Signal()
-    {
-        if (_rejoin.CurrentCount == 0)
-        {
-            try
-            {
-                _rejoin.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-            }
-        }
-    }
-
-    /// <summary>Keeps the current generation registered: admit after the first join, re-join after a self-fence or a refusal.</summary>
-    private async Task RegistrationLoopAsync(Joiner joiner, SelfFencer fencer, Reconciler reconciler, CancellationToken ct)
-    {
-        bool first = true;
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                if (_fenceBeforeRejoin is { } why)
-                {
-                    await fencer.FenceAsync("the leader declared this host failed: " + why, [], ct).ConfigureAwait(false);
-                    _fenceBeforeRejoin = null;
-                }
-
-                if (!_state.Registered)
-                {
-                    if (!first)
-                    {
-                        await joiner.JoinAsync(ct).ConfigureAwait(false);
-                    }
-
-                    first = false;
-                    if (await joiner.AdmitAsync(ct).ConfigureAwait(false))
-                    {
-                        reconciler.Wake();
-                    }
-
-                    continue;
-                }
-
-                await _rejoin.WaitAsync(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (JoinRefusedException ex)
-            {
-                LogRejoinRefused(_logger, ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(5), _state.Time, ct).ConfigureAwait(false);
-            }
-        }
-    }
-
     [LoggerMessage(EventId = 2700, Level = LogLevel.Information, Message = "Agent {Name} running: generation {Generation}, Raft {Raft}, probe {Probe}, initiator {Iqn}")]
     private static partial void LogRunning(ILogger logger, string name, string generation, string raft, string probe, string iqn);
-
-    [LoggerMessage(EventId = 2701, Level = LogLevel.Error, Message = "Re-join refused: {Reason}; retrying")]
-    private static partial void LogRejoinRefused(ILogger logger, string reason);
 }
 
 /// <summary>The agent cannot start for a reason retrying will not fix; the message says what to do.</summary>

@@ -14,12 +14,18 @@ public sealed class AgentState
     private bool _selfFenced;
     private bool _registered;
 
+    private readonly Func<string> _newGeneration;
+
     /// <summary>Creates the state with a fresh generation.</summary>
-    public AgentState(AgentOptions options, TimeProvider time)
+    /// <param name="options">The agent's options.</param>
+    /// <param name="time">The agent's clock.</param>
+    /// <param name="newGeneration">Makes generation ids (default: the start time and a random suffix; the simulation numbers them to stay replayable).</param>
+    public AgentState(AgentOptions options, TimeProvider time, Func<string>? newGeneration = null)
     {
         Options = options;
         Time = time;
-        _generation = NewGeneration(time);
+        _newGeneration = newGeneration ?? (() => RandomGeneration(time));
+        _generation = _newGeneration();
         Lease = new AgentLease(new LeaseOptions(), time);
     }
 
@@ -89,9 +95,6 @@ public sealed class AgentState
     /// <summary>The last self-fence, to report at the next admission (then cleared).</summary>
     public HaWitness.Cluster.Join.SelfFenceReport? PendingSelfFenceReport { get; set; }
 
-    /// <summary>The newest heartbeat whose acknowledgement counted.</summary>
-    public long AckedSeq { get; set; }
-
     /// <summary>Installs the cluster's timings (once, at the first join).</summary>
     public void UseTimings(LeaseOptions timings)
     {
@@ -115,15 +118,22 @@ public sealed class AgentState
         }
     }
 
-    /// <summary>Records a self-fence: a new generation must register before any VM runs again.</summary>
+    /// <summary>
+    /// Records a self-fence: a new generation must register before any VM runs again. The old
+    /// generation's lease is revoked (a late acknowledgement of its heartbeats extends nothing) and
+    /// the new one starts without a lease, as a freshly started agent does: its isolation checks
+    /// begin once it held one, so that a re-admitted host, with its HA VMs already off, does not
+    /// fence itself again, generation after generation, before its first heartbeat is acknowledged.
+    /// </summary>
     public void MarkSelfFenced()
     {
         lock (_lock)
         {
             _selfFenced = true;
             _registered = false;
-            _generation = NewGeneration(Time);
+            _generation = _newGeneration();
             Lease.Revoke();
+            Lease = new AgentLease(Timings, Time);
         }
     }
 
@@ -136,6 +146,6 @@ public sealed class AgentState
         }
     }
 
-    private static string NewGeneration(TimeProvider time) =>
+    private static string RandomGeneration(TimeProvider time) =>
         time.GetUtcNow().ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..12];
 }

@@ -46,6 +46,12 @@ public sealed class SimOptions
 
     /// <summary>Memory the simulated host reports, MiB.</summary>
     public long MemoryMiB { get; set; } = 65536;
+
+    /// <summary>
+    /// How long a guest shutdown (a soft power-off) takes: the call returns at once, as libvirt's
+    /// and VIX's do, and the VM is listed running until this much time has passed. Zero: at once.
+    /// </summary>
+    public TimeSpan GuestShutdown { get; set; }
 }
 
 /// <summary>VIX providers (<c>VixServiceProvider</c>).</summary>

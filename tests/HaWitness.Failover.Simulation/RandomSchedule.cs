@@ -61,7 +61,7 @@ internal static class RandomSchedule
 
     /// <summary>
     /// The appliance-restart family (issue 12, part 5): the same layouts, every host healthy and
-    /// every link up all along, each agent heartbeating and probing at its own random phase; the
+    /// every link up all along, each agent heartbeating at its own random phase; the
     /// only faults are appliance crashes and restarts at random moments, down for a random time
     /// (a third under 1 s, a third up to the lease, a third up to twice the lease, when every lease
     /// lapses and the hosts must find that no peer has a leader). No host may fence itself and no
@@ -76,9 +76,7 @@ internal static class RandomSchedule
         var (names, _) = Layout(rng, world, timings);
         foreach (var n in names)
         {
-            world.Agent(n)!.Phase(
-                TimeSpan.FromMilliseconds(rng.NextDouble() * timings.Lease.HeartbeatMs),
-                TimeSpan.FromMilliseconds(rng.NextDouble() * timings.Lease.ProbeIntervalMs));
+            world.Agent(n)!.Phase(TimeSpan.FromMilliseconds(rng.NextDouble() * timings.Lease.HeartbeatMs));
         }
 
         var events = new List<SimEvent>();

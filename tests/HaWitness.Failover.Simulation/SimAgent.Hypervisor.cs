@@ -1,4 +1,4 @@
-using HaWitness.Cluster.State;
+using HaWitness.Hypervisors;
 
 namespace HaWitness.Failover.Simulation;
 
@@ -18,9 +18,51 @@ internal sealed class VmRun(long epoch, VmPhase phase, DateTimeOffset until)
     public DateTimeOffset Until { get; set; } = until;
 }
 
-internal sealed partial class SimAgent
+/// <summary>
+/// Test double of one host's hypervisor, for the seeded simulation (the real drivers need
+/// libvirt, VIX or wall-clock timing): the REAL agent code drives it through
+/// <see cref="IHypervisorDriver"/>. A VM boots for 0.5–2 s after its power-on; a hard power-off
+/// returns at once and the VM dies within 80 % of the host's power-off bound (a soft one within
+/// 0.2–1 s), still powered on — and able to write — until then. Every call completes
+/// synchronously, on the world's clock and its seeded random numbers. Faults: starts that fail
+/// (a probability, or a count per VM).
+/// </summary>
+internal sealed class WorldHypervisor(World world, SimAgent agent) : IHypervisorDriver
 {
-    private void AdvanceHypervisor(DateTimeOffset now)
+    private readonly Dictionary<string, VmRun> _vms = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _defined = new(StringComparer.Ordinal);
+
+    public string Kind => "sim";
+
+    /// <summary>Probability that a start fails (a fault the schedule turns on).</summary>
+    public double StartFailure { get; set; }
+
+    /// <summary>VMs whose next starts fail on this host, with how many (scenarios).</summary>
+    public Dictionary<string, int> FailStarts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The VMs powered on (starting, running or dying), with the epoch the agent started them for.</summary>
+    public IEnumerable<(string Vm, long Epoch)> PoweredOn => _vms.Select(kv => (kv.Key, kv.Value.Epoch));
+
+    public bool IsRunning(string vm) => _vms.TryGetValue(vm, out var r) && r.Phase == VmPhase.Running;
+
+    /// <summary>The agent now runs <paramref name="vm"/> for a newer epoch of the same owner (its report says so).</summary>
+    public void Retag(string vm, long epoch)
+    {
+        if (_vms.TryGetValue(vm, out var run) && run.Phase != VmPhase.Stopping)
+        {
+            run.Epoch = epoch;
+        }
+    }
+
+    /// <summary>The machine lost power: nothing runs, nothing is defined.</summary>
+    public void Crash()
+    {
+        _vms.Clear();
+        _defined.Clear();
+    }
+
+    /// <summary>Boots and dies what is due at <paramref name="now"/>.</summary>
+    public void Advance(DateTimeOffset now)
     {
         List<string>? off = null;
         foreach (var (vm, run) in _vms)
@@ -43,74 +85,97 @@ internal sealed partial class SimAgent
         foreach (var vm in off ?? [])
         {
             _vms.Remove(vm);
+            world.Trace($"{agent.Name}: {vm} is off");
         }
     }
 
-    /// <summary>Starts the VMs the applied state gives this host, each for its epoch, once per epoch.</summary>
-    private void StartOwn(ClusterView view, DateTimeOffset now)
+    public ValueTask<HvResult<IReadOnlyList<VmStatus>>> ListAsync(CancellationToken cancellationToken)
     {
-        foreach (var vm in view.Vms.Values)
+        var list = new List<VmStatus>(_defined.Count);
+        foreach (string vm in _defined.Order(StringComparer.Ordinal))
         {
-            if (vm.Host != Name || !vm.Run)
-            {
-                continue;
-            }
-
-            if (_vms.TryGetValue(vm.Name, out var run))
-            {
-                if (run.Phase != VmPhase.Stopping)
-                {
-                    run.Epoch = vm.Epoch; // same owner, newer epoch (a retry): it is that start now
-                }
-
-                continue;
-            }
-
-            if (_errors.TryGetValue(vm.Name, out var failed) && failed.Epoch == vm.Epoch && now < failed.RetryAt)
-            {
-                continue; // the reconciler retries a failed start on its next pass
-            }
-
-            _world.CheckStart(this, vm.Name, vm.Epoch);
-            if ((FailStarts.TryGetValue(vm.Name, out int left) && left > 0) || (StartFailure > 0 && _world.Random.NextDouble() < StartFailure))
-            {
-                if (left > 0)
-                {
-                    FailStarts[vm.Name] = left - 1;
-                }
-
-                _errors[vm.Name] = (vm.Epoch, "power on failed (simulated)", now + _world.Timings.StartRetry);
-                _world.Trace($"{Name}: start of {vm.Name} at epoch {vm.Epoch} fails");
-                continue;
-            }
-
-            _errors.Remove(vm.Name);
-            _vms[vm.Name] = new VmRun(vm.Epoch, VmPhase.Starting, now + TimeSpan.FromMilliseconds(_world.Random.Next(500, 2000)));
-            _world.Trace($"{Name}: starts {vm.Name} at epoch {vm.Epoch}");
+            var state = !_vms.TryGetValue(vm, out var run) ? VmPowerState.Off
+                : run.Phase == VmPhase.Starting ? VmPowerState.Starting
+                : VmPowerState.Running; // a dying VM is still on
+            list.Add(new VmStatus(new VmRef(vm, vm), state));
         }
+
+        return ValueTask.FromResult(HvResult<IReadOnlyList<VmStatus>>.Ok(list));
     }
 
-    /// <summary>Stops what the applied state no longer gives this host (always allowed: stopping is safe).</summary>
-    private void StopForeign(ClusterView view, DateTimeOffset now)
+    public ValueTask<HvResult<VmRef>> RegisterAsync(VmDefinition definition, CancellationToken cancellationToken)
     {
-        foreach (var (vm, run) in _vms)
-        {
-            if (run.Phase == VmPhase.Stopping)
-            {
-                continue;
-            }
-
-            if (!view.Vms.TryGetValue(vm, out var e) || e.Host != Name || !e.Run)
-            {
-                if (view.Index == 0)
-                {
-                    continue; // nothing applied yet (just restarted): no opinion
-                }
-
-                run.Phase = VmPhase.Stopping;
-                run.Until = now + TimeSpan.FromMilliseconds(_world.Random.Next(200, 1000));
-                _world.Trace($"{Name}: stops {vm} (epoch {run.Epoch})");
-            }
-        }
+        ArgumentNullException.ThrowIfNull(definition);
+        _defined.Add(definition.Name);
+        return ValueTask.FromResult(HvResult<VmRef>.Ok(new VmRef(definition.Name, definition.Name)));
     }
+
+    public ValueTask<HvResult> PowerOnAsync(VmRef vm, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        if (_vms.ContainsKey(vm.Name))
+        {
+            return ValueTask.FromResult(HvResult.Ok);
+        }
+
+        // The epoch the agent starts it for: the one in the state it applied (its reconciler's pass reads the same).
+        long epoch = agent.Replica.View.Vms.TryGetValue(vm.Name, out var entry) ? entry.Epoch : 0;
+        world.CheckStart(agent, vm.Name, epoch);
+        bool scripted = FailStarts.TryGetValue(vm.Name, out int left) && left > 0;
+        if (scripted || (StartFailure > 0 && world.Random.NextDouble() < StartFailure))
+        {
+            if (scripted && left != int.MaxValue)
+            {
+                FailStarts[vm.Name] = left - 1;
+            }
+
+            world.Trace($"{agent.Name}: start of {vm.Name} at epoch {epoch} fails");
+            return ValueTask.FromResult(HvResult.Fail(HypervisorErrorKind.StartFailed, "power on failed (simulated)"));
+        }
+
+        _vms[vm.Name] = new VmRun(epoch, VmPhase.Starting, world.Now + TimeSpan.FromMilliseconds(world.Random.Next(500, 2000)));
+        world.Trace($"{agent.Name}: starts {vm.Name} at epoch {epoch}");
+        return ValueTask.FromResult(HvResult.Ok);
+    }
+
+    public ValueTask<HvResult> PowerOffAsync(VmRef vm, PowerOffMode mode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        if (_vms.TryGetValue(vm.Name, out var run) && run.Phase != VmPhase.Stopping)
+        {
+            run.Phase = VmPhase.Stopping;
+            run.Until = world.Now + TimeSpan.FromMilliseconds(mode == PowerOffMode.Hard
+                ? world.Random.Next(0, (int)(agent.PowerOffBoundMs * 0.8))
+                : world.Random.Next(200, 1000));
+            world.Trace($"{agent.Name}: powers {vm.Name} off ({mode}, epoch {run.Epoch})");
+        }
+
+        return ValueTask.FromResult(HvResult.Ok);
+    }
+
+    public ValueTask<HvResult> SuspendAsync(VmRef vm, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(HvResult.Fail(HypervisorErrorKind.Unsupported, "the simulation does not suspend"));
+
+    public ValueTask<HvResult> UnregisterAsync(VmRef vm, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        if (_vms.ContainsKey(vm.Name))
+        {
+            return ValueTask.FromResult(HvResult.Fail(HypervisorErrorKind.InvalidState, "still running"));
+        }
+
+        _defined.Remove(vm.Name);
+        return ValueTask.FromResult(HvResult.Ok);
+    }
+
+    public ValueTask<HvResult<VmDefinition>> DescribeAsync(VmRef vm, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        return ValueTask.FromResult(HvResult<VmDefinition>.Ok(VmDefinition.ForSim(vm.Name)));
+    }
+
+    public ValueTask<HvResult<HostCapacity>> GetCapacityAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult(HvResult<HostCapacity>.Ok(new HostCapacity(agent.Cpus, agent.MemoryMb * 1024 * 1024, "simulation")));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -9,13 +9,6 @@ internal sealed record SimTimings
 
     public LeaseOptions Lease { get; init; } = new();
 
-    public TimeSpan Heartbeat => TimeSpan.FromMilliseconds(Lease.HeartbeatMs);
-
-    public TimeSpan ProbeInterval => TimeSpan.FromMilliseconds(Lease.ProbeIntervalMs);
-
-    /// <summary>How often an agent retries a start that failed (its reconciler pass).</summary>
-    public TimeSpan StartRetry { get; init; } = TimeSpan.FromSeconds(2);
-
     /// <summary>Default T_off: an agent's bound for powering its VMs off when it self-fences.</summary>
     public int PowerOffBoundMs { get; init; } = PowerOffBounds.HypervisorMs;
 }

@@ -1,5 +1,4 @@
 using HaWitness.Cluster.State;
-using HaWitness.Failover.Placement;
 
 namespace HaWitness.Failover.Simulation;
 
@@ -78,8 +77,11 @@ internal sealed partial class World
 
     /// <summary>
     /// Progress, after the calm phase, when the appliance has a quorum: every HA VM that wants to
-    /// run runs on its committed owner at its committed epoch, unless the planner confirms that no
-    /// eligible host has room for it.
+    /// run runs on its committed owner at its committed epoch, unless no host could take it. That
+    /// exception is judged here, independently of the placement planner (which could share a bug
+    /// with the engine): a VM is owed a host when one live, active, unfenced host outside
+    /// maintenance has room for it alone next to what is committed there, its hard rules allow
+    /// it there, and none of the VMs it depends on is itself still waiting.
     /// </summary>
     public void CheckProgress(string phase)
     {
@@ -126,26 +128,58 @@ internal sealed partial class World
             }
         }
 
-        if (waiting.Count == 0)
+        var waitingNames = waiting.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var vm in waiting)
         {
-            return;
+            if (vm.DependsOn.Any(waitingNames.Contains))
+            {
+                continue; // it starts after what it depends on, which is judged on its own
+            }
+
+            if (RoomFor(view, vm) is { } host)
+            {
+                Fail($"progress ({phase}): HA VM {vm.Name} is not running (owner {vm.Host ?? "none"}, epoch {vm.Epoch}, run {vm.Run}, moving {vm.Moving}) though {host} has room for it; {waiting.Count} waiting in all");
+                return;
+            }
+        }
+    }
+
+    /// <summary>A host that could run <paramref name="vm"/> now (see <see cref="CheckProgress"/>), or null.</summary>
+    private string? RoomFor(ClusterView view, VmEntry vm)
+    {
+        foreach (var h in view.Hosts.Values.OrderBy(h => h.Name, StringComparer.Ordinal))
+        {
+            if (h.Phase != HostPhase.Active || h.Fenced || h.Maintenance || Agent(h.Name) is not { Up: true })
+            {
+                continue;
+            }
+
+            var here = view.Vms.Values.Where(v => v.Host == h.Name && (v.Run || v.Moving) && v.Name != vm.Name).ToList();
+            long cpuRoom = (long)Math.Floor(h.Cpus * 1000.0 * Math.Max(Options.CpuOvercommit, 0.01)) - here.Sum(v => v.Cpus * 1000L);
+            long memRoom = h.MemoryMb - here.Sum(v => v.MemoryMb);
+            if (cpuRoom < vm.Cpus * 1000L || memRoom < vm.MemoryMb)
+            {
+                continue;
+            }
+
+            bool allowed = true;
+            foreach (var rule in view.Rules.Values.Where(r => r.Vms.Contains(vm.Name)))
+            {
+                var others = rule.Vms.Where(n => n != vm.Name && view.Vms.TryGetValue(n, out var o) && o.Host is not null).Select(n => view.Vms[n].Host);
+                allowed &= rule.Kind switch
+                {
+                    PlacementRuleKind.KeepApart => !others.Contains(h.Name),
+                    PlacementRuleKind.KeepTogether => others.All(o => o == h.Name),
+                    _ => true,
+                };
+            }
+
+            if (allowed)
+            {
+                return h.Name;
+            }
         }
 
-        // Those still waiting must be the ones no eligible, live host has room for.
-        var hosts = PlacementInput.Hosts(view, h => Agent(h) is { Up: true } ? null : "down");
-        var plan = PlacementPlanner.Plan(new PlacementRequest
-        {
-            Hosts = hosts,
-            Vms = [.. waiting.Select(v => PlacementInput.Demand(v))],
-            Placed = PlacementInput.Placed(view),
-            Rules = [.. view.Rules.Values],
-            CpuOvercommit = Options.CpuOvercommit,
-        });
-        var placeable = plan.Placed.Select(p => p.Vm).ToList();
-        if (placeable.Count > 0)
-        {
-            var vm = view.Vms[placeable[0]];
-            Fail($"progress ({phase}): {placeable.Count} HA VM(s) not running though a host has room, e.g. {vm.Name} (owner {vm.Host ?? "none"}, epoch {vm.Epoch}, run {vm.Run}, moving {vm.Moving}); planner would put it on {plan.Placed[0].Host}");
-        }
+        return null;
     }
 }

@@ -1,4 +1,5 @@
 using HaWitness.Cluster;
+using HaWitness.Cluster.Join;
 using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.Quorum;
 using HaWitness.Cluster.State;
@@ -73,6 +74,9 @@ internal sealed partial class World
     public HostLeaseTracker? Liveness { get; private set; }
 
     public FailoverEngine? Engine { get; private set; }
+
+    /// <summary>The lead's heartbeat endpoint (the REAL service: generation checks, acknowledgements), made at every appliance start.</summary>
+    public HeartbeatService? Heartbeats { get; private set; }
 
     /// <summary>The leader's duties (the REAL failure detector and dynamic quorum), made at every appliance start.</summary>
     public LeaderDuties? Duties { get; private set; }
@@ -184,6 +188,7 @@ internal sealed partial class World
         _restartApplianceAt = restartAfter is { } after ? Now + after : null;
         ApplianceUp = false;
         Engine = null;
+        Heartbeats = null;
         Duties = null;
         Planned = null;
         Liveness = null;
@@ -208,6 +213,7 @@ internal sealed partial class World
         Term++;
         Liveness = new HostLeaseTracker(Timings.Lease, Clock, () => Log.View);
         Liveness.LeadershipGained();
+        Heartbeats = new HeartbeatService(SimAgent.Keys, Log, Liveness, () => ApplianceUp, () => (Term, SimNetwork.Witness, Log.Entries.Count));
         Engine = new FailoverEngine(Log, Liveness, Target, Journal, Alarms, Clock, Options, Timings.Lease, NullLogger<FailoverEngine>.Instance);
         Engine.BeginLeadership();
         Duties = new LeaderDuties(Log, Membership, Liveness, Journal, Timings.Lease, new VmPolicy(true, VmPriority.Medium), Clock, NullLogger<LeaderDuties>.Instance);
@@ -261,6 +267,15 @@ internal sealed partial class World
     public static List<string> Voters(ClusterView view) =>
         [.. view.Hosts.Values.Where(h => h.Phase != HostPhase.Removed && h.Voter).Select(h => h.Name)];
 
+
+    /// <summary>An agent's self-fence (its real <c>SelfFencer</c> journaled it).</summary>
+    public void SelfFenced(SimAgent agent, string summary)
+    {
+        if (OnlyApplianceFaults)
+        {
+            Fail($"{agent.Name} fenced itself ({summary}) though only the appliance crashed or restarted");
+        }
+    }
 
     public void OnCommitted(long index, ClusterCommand command, ApplyResult result)
     {
@@ -334,5 +349,5 @@ internal sealed partial class World
 
     private RegisterHost RegisterCommand(SimAgent a) =>
         new(a.Name, $"10.0.0.{_agents.Keys.ToList().IndexOf(a.Name) + 10}:7000", $"10.0.0.{_agents.Keys.ToList().IndexOf(a.Name) + 10}:7001",
-            a.Iqn, "sim", a.Cpus, a.MemoryMb, a.Generation, "id-" + a.Name, a.PowerOffBoundMs);
+            a.Iqn, "sim", a.Cpus, a.MemoryMb, a.Generation, a.Identity, a.PowerOffBoundMs);
 }

@@ -1,7 +1,6 @@
-using HaWitness.Agent.Runtime.Joining;
 using HaWitness.Agent.Runtime.Reconcile;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Cluster.Join;
-using HaWitness.Cluster.Raft;
 
 namespace HaWitness.Agent.Runtime.Heartbeats;
 
@@ -15,15 +14,15 @@ namespace HaWitness.Agent.Runtime.Heartbeats;
 public sealed partial class HeartbeatLoop
 {
     private readonly AgentState _state;
-    private readonly ApplianceClient _client;
-    private readonly RaftNode _node;
+    private readonly IApplianceLink _client;
+    private readonly IAgentReplica _node;
     private readonly VmInventory _inventory;
     private readonly ILogger _logger;
     private int _failures;
     private TaskCompletionSource _nudge = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the loop.</summary>
-    public HeartbeatLoop(AgentState state, ApplianceClient client, RaftNode node, VmInventory inventory, ILogger<HeartbeatLoop> logger)
+    public HeartbeatLoop(AgentState state, IApplianceLink client, IAgentReplica node, VmInventory inventory, ILogger<HeartbeatLoop> logger)
     {
         _state = state;
         _client = client;
@@ -49,12 +48,10 @@ public sealed partial class HeartbeatLoop
         var inFlight = new List<Task>();
         while (!ct.IsCancellationRequested)
         {
-            // A nudge during this heartbeat's send is answered by the next one, right after it.
-            Interlocked.Exchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             inFlight.RemoveAll(t => t.IsCompleted);
             if (inFlight.Count < 8)
             {
-                inFlight.Add(BeatAsync(ct));
+                inFlight.Add(BeatNowAsync(ct));
             }
 
             using var period = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -80,6 +77,19 @@ public sealed partial class HeartbeatLoop
         await Task.WhenAll(inFlight).ConfigureAwait(false);
     }
 
+    /// <summary>True when a nudge arrived since the last heartbeat was sent.</summary>
+    public bool NudgePending => Volatile.Read(ref _nudge).Task.IsCompleted;
+
+    /// <summary>
+    /// Sends one heartbeat now and takes the pending nudge with it (a nudge during this send is
+    /// answered by the next heartbeat). The loop's step; the simulation calls it on its own schedule.
+    /// </summary>
+    public Task BeatNowAsync(CancellationToken ct)
+    {
+        Interlocked.Exchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        return BeatAsync(ct);
+    }
+
     private async Task BeatAsync(CancellationToken ct)
     {
         if (_state.MemberKey is not { } key)
@@ -90,15 +100,12 @@ public sealed partial class HeartbeatLoop
         var lease = _state.Lease;
         long seq = lease.BeginHeartbeat();
         var view = _node.View;
-        var request = new HeartbeatRequest(_state.Options.Name, _state.Generation, seq, _state.AckedSeq, _node.AppliedIndex, _state.SelfFenced,
+        var request = new HeartbeatRequest(_state.Options.Name, _state.Generation, seq, lease.AckedSeq, _node.AppliedIndex, _state.SelfFenced,
             _inventory.Report(view.Vms.ContainsKey));
         var answer = await _client.HeartbeatAsync(request, key, TimeSpan.FromMilliseconds(_state.Timings.HeartbeatTimeoutMs), ct).ConfigureAwait(false);
         if (answer.Status == 200)
         {
-            if (lease.Acknowledge(seq, answer.Value!.Term))
-            {
-                _state.AckedSeq = Math.Max(_state.AckedSeq, seq);
-            }
+            lease.Acknowledge(seq, answer.Value!.Term);
 
             if (Interlocked.Exchange(ref _failures, 0) >= 3)
             {

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using HaWitness.Agent.Runtime.Probe;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Cluster.Leases;
-using HaWitness.Cluster.Raft;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Journal;
 
@@ -15,10 +14,10 @@ namespace HaWitness.Agent.Runtime.Isolation;
 public sealed partial class IsolationMonitor
 {
     private readonly AgentState _state;
-    private readonly RaftNode _node;
-    private readonly PeerProber _prober;
+    private readonly IAgentReplica _node;
+    private readonly IPeerProber _prober;
     private readonly SelfFencer _fencer;
-    private readonly JournalStore _journal;
+    private readonly IJournalWriter _journal;
     private readonly ILogger _logger;
     private long? _lastProbe; // monotonic timestamps: a wall-clock step must not suppress the isolation check
     private Task? _warmUp;
@@ -26,7 +25,7 @@ public sealed partial class IsolationMonitor
     private string? _lastKeepReason;
 
     /// <summary>Creates the monitor.</summary>
-    public IsolationMonitor(AgentState state, RaftNode node, PeerProber prober, SelfFencer fencer, JournalStore journal, ILogger<IsolationMonitor> logger)
+    public IsolationMonitor(AgentState state, IAgentReplica node, IPeerProber prober, SelfFencer fencer, IJournalWriter journal, ILogger<IsolationMonitor> logger)
     {
         _state = state;
         _node = node;

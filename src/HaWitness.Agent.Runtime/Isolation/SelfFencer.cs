@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
-using HaWitness.Cluster.Raft;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Core.Journal;
 using HaWitness.Hypervisors;
 
@@ -14,14 +13,14 @@ namespace HaWitness.Agent.Runtime.Isolation;
 public sealed partial class SelfFencer
 {
     private readonly AgentState _state;
-    private readonly RaftNode _node;
+    private readonly IAgentReplica _node;
     private readonly IHypervisorDriver _driver;
-    private readonly JournalStore _journal;
+    private readonly IJournalWriter _journal;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _once = new(1, 1);
 
     /// <summary>Creates the fencer.</summary>
-    public SelfFencer(AgentState state, RaftNode node, IHypervisorDriver driver, JournalStore journal, ILogger<SelfFencer> logger)
+    public SelfFencer(AgentState state, IAgentReplica node, IHypervisorDriver driver, IJournalWriter journal, ILogger<SelfFencer> logger)
     {
         _state = state;
         _node = node;
@@ -50,7 +49,7 @@ public sealed partial class SelfFencer
 
             string oldGeneration = _state.Generation;
             _state.MarkSelfFenced(); // stops the reconciler from starting anything, first
-            var started = Stopwatch.StartNew();
+            long started = _state.Time.GetTimestamp(); // monotonic, on the agent's clock
             string me = _state.Options.Name;
             string response = _state.Options.IsolationResponse;
             var bound = TimeSpan.FromMilliseconds(_state.Options.PowerOffBoundMs);
@@ -94,7 +93,7 @@ public sealed partial class SelfFencer
                 })).ConfigureAwait(false);
             }
 
-            long ms = started.ElapsedMilliseconds;
+            long ms = (long)_state.Time.GetElapsedTime(started).TotalMilliseconds;
             evidence["reason"] = reason;
             evidence["isolationResponse"] = response;
             evidence["generation"] = oldGeneration;

@@ -2,12 +2,13 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Cluster.Join;
 
 namespace HaWitness.Agent.Runtime.Joining;
 
 /// <summary>The agent's HTTP client for the appliance's agent API. Failures come back as values.</summary>
-public sealed class ApplianceClient : IDisposable
+public sealed class ApplianceClient : IApplianceLink, IDisposable
 {
     /// <summary>The error code of a refused appliance certificate: retrying will not fix it.</summary>
     public const string CertificateRefused = "certificate_refused";

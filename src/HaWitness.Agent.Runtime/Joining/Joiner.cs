@@ -1,4 +1,5 @@
 using System.Net;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Cluster.Join;
 using HaWitness.Cluster.Security;
 using HaWitness.Core.Configuration;
@@ -10,7 +11,7 @@ namespace HaWitness.Agent.Runtime.Joining;
 /// (the leader adds our Raft member and commits the registration). Retries with backoff until it
 /// works or the answer says retrying is pointless (a wrong token, a taken name).
 /// </summary>
-public sealed partial class Joiner
+public sealed partial class Joiner : IRegistrar
 {
     private readonly AgentState _state;
     private readonly ApplianceClient _client;

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Cluster.Join;
 using HaWitness.Cluster.Leases;
 using HaWitness.Cluster.Security;
@@ -8,7 +9,7 @@ using HaWitness.Cluster.Security;
 namespace HaWitness.Agent.Runtime.Probe;
 
 /// <summary>Asks every peer, in parallel and within the probe timeout, whether it hears a leader.</summary>
-public sealed class PeerProber : IDisposable
+public sealed class PeerProber : IPeerProber, IDisposable
 {
     private readonly HttpClient _http;
 

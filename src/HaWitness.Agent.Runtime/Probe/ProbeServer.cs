@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using HaWitness.Cluster.Join;
-using HaWitness.Cluster.Raft;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Cluster.Security;
 using HaWitness.Cluster.State;
 using Microsoft.AspNetCore.Builder;
@@ -23,7 +23,7 @@ public sealed class ProbeServer : IAsyncDisposable
     private ProbeServer(WebApplication app) => _app = app;
 
     /// <summary>Starts listening on <paramref name="endPoint"/>.</summary>
-    public static async Task<ProbeServer> StartAsync(IPEndPoint endPoint, X509Certificate2 certificate, PeerValidator validator, AgentState state, RaftNode node, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<ProbeServer> StartAsync(IPEndPoint endPoint, X509Certificate2 certificate, PeerValidator validator, AgentState state, IAgentReplica node, ILoggerFactory loggers, CancellationToken ct)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.Sources.Clear();
@@ -38,15 +38,23 @@ public sealed class ProbeServer : IAsyncDisposable
         })));
         var app = builder.Build();
         RequestDelegate probe = context =>
-        {
-            var view = node.View;
-            int voters = 1 + view.Hosts.Values.Count(h => h.Voter && h.Phase != HostPhase.Removed);
-            var answer = new ProbeResponse(state.Options.Name, state.Lease.LeaderRecent && !state.SelfFenced, node.AppliedIndex, voters);
-            return context.Response.WriteAsJsonAsync(answer, AgentApiJson.Default.ProbeResponse, cancellationToken: context.RequestAborted);
-        };
+            context.Response.WriteAsJsonAsync(Answer(state, node), AgentApiJson.Default.ProbeResponse, cancellationToken: context.RequestAborted);
         app.MapGet("/probe", probe);
         await app.StartAsync(ct).ConfigureAwait(false);
         return new ProbeServer(app);
+    }
+
+    /// <summary>
+    /// This agent's answer to a peer's probe: whether it heard a leader within the claim window
+    /// (and has not fenced itself), with the voter count of the view it applied.
+    /// </summary>
+    public static ProbeResponse Answer(AgentState state, IAgentReplica replica)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(replica);
+        var view = replica.View;
+        int voters = 1 + view.Hosts.Values.Count(h => h.Voter && h.Phase != HostPhase.Removed);
+        return new ProbeResponse(state.Options.Name, state.Lease.LeaderRecent && !state.SelfFenced, replica.AppliedIndex, voters);
     }
 
     /// <inheritdoc />

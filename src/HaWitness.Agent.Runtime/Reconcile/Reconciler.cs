@@ -1,5 +1,5 @@
 using System.Text.Json;
-using HaWitness.Cluster.Raft;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Cluster.State;
 using HaWitness.Core.Journal;
 using HaWitness.Hypervisors;
@@ -15,12 +15,12 @@ namespace HaWitness.Agent.Runtime.Reconcile;
 public sealed partial class Reconciler
 {
     private readonly AgentState _state;
-    private readonly RaftNode _node;
+    private readonly IAgentReplica _node;
     private readonly IHypervisorDriver _driver;
     private readonly VmInventory _inventory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
-    private readonly JournalStore _journal;
+    private readonly IJournalWriter _journal;
     // Definitions of listed VMs the cluster does not know yet (null: the driver could not describe
     // it; asked once, not every pass). Pruned to the listed, unknown VMs each pass.
     private readonly Dictionary<string, string?> _definitions = new(StringComparer.Ordinal);
@@ -30,7 +30,7 @@ public sealed partial class Reconciler
     private readonly HashSet<string> _stopping = new(StringComparer.Ordinal);
 
     /// <summary>Creates the reconciler and wakes it on every applied command.</summary>
-    public Reconciler(AgentState state, RaftNode node, IHypervisorDriver driver, VmInventory inventory, JournalStore journal, ILogger<Reconciler> logger)
+    public Reconciler(AgentState state, IAgentReplica node, IHypervisorDriver driver, VmInventory inventory, IJournalWriter journal, ILogger<Reconciler> logger)
     {
         _journal = journal;
         _state = state;
@@ -38,7 +38,7 @@ public sealed partial class Reconciler
         _driver = driver;
         _inventory = inventory;
         _logger = logger;
-        node.State.Applied += (_, _, _) => Wake();
+        node.Applied += Wake;
     }
 
     /// <summary>Asks for a pass soon.</summary>
@@ -56,7 +56,13 @@ public sealed partial class Reconciler
         }
     }
 
-    /// <summary>Runs until cancelled: a pass on every change, and at least every second.</summary>
+    /// <summary>The longest time between two passes.</summary>
+    public static readonly TimeSpan Cadence = TimeSpan.FromSeconds(1);
+
+    /// <summary>Takes a pending wake-up, if any (the simulation's scheduling of the loop below).</summary>
+    public bool TakeWake() => _wake.Wait(0);
+
+    /// <summary>Runs until cancelled: a pass on every change, and at least every <see cref="Cadence"/>.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -64,7 +70,7 @@ public sealed partial class Reconciler
             try
             {
                 await PassAsync(ct).ConfigureAwait(false);
-                await _wake.WaitAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false); // cadence only; safety checks use the lease
+                await _wake.WaitAsync(Cadence, ct).ConfigureAwait(false); // cadence only; safety checks use the lease
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -107,6 +113,7 @@ public sealed partial class Reconciler
 
         _inventory.Listed([.. vms.Select(v => (v.Vm.Name, IsOn(v.State), _definitions.GetValueOrDefault(v.Vm.Name)))]);
         string me = _state.Options.Name;
+        _inventory.ForgetFailures(n => view.Vms.TryGetValue(n, out var e) && e.Host == me);
         view.Hosts.TryGetValue(me, out var host);
         bool mayRun = _state.Registered && !_state.SelfFenced && _state.Lease.IsValid
             && host is { Phase: HostPhase.Active, Fenced: false } && host.Generation == _state.Generation;
@@ -121,11 +128,11 @@ public sealed partial class Reconciler
             if (entry.Host != me)
             {
                 // Assigned elsewhere (a newer epoch): a stale copy must not run.
-                await StopAsync(vm.Vm, PowerOffMode.Hard, unregister: true, $"now owned by {entry.Host ?? "nobody"} at epoch {entry.Epoch}", ct).ConfigureAwait(false);
+                await StopAsync(vm.Vm, entry.Epoch, PowerOffMode.Hard, unregister: true, $"now owned by {entry.Host ?? "nobody"} at epoch {entry.Epoch}", ct).ConfigureAwait(false);
             }
             else if (!entry.Run)
             {
-                await StopAsync(vm.Vm, PowerOffMode.Soft, unregister: false, "the committed state says stop", ct).ConfigureAwait(false);
+                await StopAsync(vm.Vm, entry.Epoch, PowerOffMode.Soft, unregister: false, "the committed state says stop", ct).ConfigureAwait(false);
             }
             else
             {
@@ -161,7 +168,7 @@ public sealed partial class Reconciler
         var registered = await _driver.RegisterAsync(definition, ct).ConfigureAwait(false);
         if (!registered.IsOk)
         {
-            _inventory.Failed(entry.Name, registered.Error!.ToString());
+            _inventory.Failed(entry.Name, entry.Epoch, registered.Error!.ToString());
             LogStartFailed(_logger, entry.Name, entry.Epoch, registered.Error.ToString());
             return;
         }
@@ -175,24 +182,37 @@ public sealed partial class Reconciler
         }
         else
         {
-            _inventory.Failed(entry.Name, on.Error!.ToString());
+            _inventory.Failed(entry.Name, entry.Epoch, on.Error!.ToString());
             LogStartFailed(_logger, entry.Name, entry.Epoch, on.Error.ToString());
         }
     }
 
-    private async Task StopAsync(VmRef vm, PowerOffMode mode, bool unregister, string why, CancellationToken ct)
+    private async Task StopAsync(VmRef vm, long epoch, PowerOffMode mode, bool unregister, string why, CancellationToken ct)
     {
         var off = await _driver.PowerOffAsync(vm, mode, ct).ConfigureAwait(false);
         if (!off.IsOk)
         {
-            _inventory.Failed(vm.Name, off.Error!.ToString());
+            _inventory.Failed(vm.Name, epoch, off.Error!.ToString());
             return;
         }
 
-        _inventory.Stopped(vm.Name);
-        if (unregister)
+        // A power-off that returned is not a VM that is off: a guest shutdown (libvirt's
+        // virDomainShutdown, VIX's from-guest power-off) returns at once and the guest runs on
+        // for a while, and a destroyed process may linger. Reporting it stopped now would let the
+        // appliance start it on another host while this copy still writes its disk. Only the
+        // hypervisor's listing says it is off; until then it is reported running, and the stop is
+        // asked again at every pass.
+        if (await IsOnAsync(vm, ct).ConfigureAwait(false))
         {
-            await _driver.UnregisterAsync(vm, ct).ConfigureAwait(false);
+            LogStillOn(_logger, vm.Name, why);
+        }
+        else
+        {
+            _inventory.Stopped(vm.Name);
+            if (unregister)
+            {
+                await _driver.UnregisterAsync(vm, ct).ConfigureAwait(false);
+            }
         }
 
         if (_stopping.Add(vm.Name))
@@ -200,6 +220,13 @@ public sealed partial class Reconciler
             _journal.RecordEvent("VmStopped", Subjects.Vm(vm.Name), why, "running", unregister ? "unregistered" : "stopped");
             LogStopped(_logger, vm.Name, why);
         }
+    }
+
+    /// <summary>True unless the hypervisor lists the VM off (or not at all); a failed listing counts as on.</summary>
+    private async Task<bool> IsOnAsync(VmRef vm, CancellationToken ct)
+    {
+        var listed = await _driver.ListAsync(ct).ConfigureAwait(false);
+        return !listed.IsOk || listed.Value.Any(v => v.Vm.Name == vm.Name && IsOn(v.State));
     }
 
     private VmDefinition Definition(VmEntry entry)
@@ -232,6 +259,9 @@ public sealed partial class Reconciler
 
     [LoggerMessage(EventId = 5902, Level = LogLevel.Information, Message = "Stopped VM {Vm}: {Why}")]
     private static partial void LogStopped(ILogger logger, string vm, string why);
+
+    [LoggerMessage(EventId = 5905, Level = LogLevel.Debug, Message = "VM {Vm} is still on after its power-off was asked ({Why}); reported running until the hypervisor lists it off")]
+    private static partial void LogStillOn(ILogger logger, string vm, string why);
 
     [LoggerMessage(EventId = 5903, Level = LogLevel.Warning, Message = "Hypervisor listing failed: {Error}")]
     private static partial void LogListFailed(ILogger logger, string error);

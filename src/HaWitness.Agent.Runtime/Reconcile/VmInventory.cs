@@ -13,7 +13,9 @@ public sealed class VmInventory
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _errors = new(StringComparer.Ordinal);
+    // The last start or stop failure of a VM, with the epoch it was for: a refused start is
+    // reported at that epoch, so the appliance tells it from a start still under way.
+    private readonly Dictionary<string, (long Epoch, string Error)> _errors = new(StringComparer.Ordinal);
     private List<(string Name, bool Running, string? Definition)> _listed = [];
 
     /// <summary>Raised (outside the inventory's lock) when the report changed because of a start, stop or failure.</summary>
@@ -62,14 +64,14 @@ public sealed class VmInventory
         }
     }
 
-    /// <summary>Records a start/stop failure.</summary>
-    public void Failed(string vm, string error)
+    /// <summary>Records a start or stop failure of a VM, for the ownership epoch it was tried at.</summary>
+    public void Failed(string vm, long epoch, string error)
     {
         bool changed;
         lock (_lock)
         {
-            changed = !_errors.TryGetValue(vm, out string? was) || was != error;
-            _errors[vm] = error;
+            changed = !_errors.TryGetValue(vm, out var was) || was != (epoch, error);
+            _errors[vm] = (epoch, error);
         }
 
         if (changed)
@@ -78,17 +80,48 @@ public sealed class VmInventory
         }
     }
 
-    /// <summary>The report for the heartbeat; definitions only for VMs the committed state does not know.</summary>
+    /// <summary>Forgets the failures of VMs that are no longer this host's to start or stop.</summary>
+    public void ForgetFailures(Func<string, bool> keep)
+    {
+        lock (_lock)
+        {
+            foreach (string vm in _errors.Keys.Where(vm => !keep(vm)).ToList())
+            {
+                _errors.Remove(vm);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The report for the heartbeat; definitions only for VMs the committed state does not know.
+    /// A VM that is off with a failure is reported at the epoch its start failed for, with the
+    /// driver's message, also when the hypervisor does not list it (its registration failed).
+    /// </summary>
     public IReadOnlyList<ReportedVm> Report(Func<string, bool> known)
     {
         lock (_lock)
         {
-            return [.. _listed.Select(v => new ReportedVm(
-                v.Name,
-                v.Running,
-                v.Running ? _epochs.GetValueOrDefault(v.Name) : 0,
-                _errors.GetValueOrDefault(v.Name),
-                known(v.Name) ? null : v.Definition))];
+            var report = new List<ReportedVm>(_listed.Count + _errors.Count);
+            foreach (var v in _listed)
+            {
+                bool failed = _errors.TryGetValue(v.Name, out var error);
+                report.Add(new ReportedVm(
+                    v.Name,
+                    v.Running,
+                    v.Running ? _epochs.GetValueOrDefault(v.Name) : failed ? error.Epoch : 0,
+                    failed ? error.Error : null,
+                    known(v.Name) ? null : v.Definition));
+            }
+
+            foreach (var (vm, error) in _errors)
+            {
+                if (!_listed.Exists(v => v.Name == vm))
+                {
+                    report.Add(new ReportedVm(vm, false, error.Epoch, error.Error));
+                }
+            }
+
+            return report;
         }
     }
 

@@ -25,6 +25,13 @@ public sealed class MemberKeys
         _secret = Convert.FromBase64String(File.ReadAllText(path).Trim());
     }
 
+    /// <summary>Uses <paramref name="secret"/> as it is (held in memory only: the seeded simulation).</summary>
+    public MemberKeys(byte[] secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        _secret = (byte[])secret.Clone();
+    }
+
     /// <summary>The key of a member.</summary>
     public string KeyFor(string name, string identity) =>
         JoinToken.Base64Url(HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(name + "\n" + identity)));

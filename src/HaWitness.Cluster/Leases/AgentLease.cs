@@ -16,6 +16,7 @@ public sealed class AgentLease
     private readonly Lock _lock = new();
     private readonly Dictionary<long, long> _sent = [];
     private long _nextSeq = 1;
+    private long _ackedSeq;
     private long _expiresAt = long.MinValue;
     private long _claimUntil = long.MinValue;
     private long _claimSince = long.MinValue;
@@ -101,7 +102,27 @@ public sealed class AgentLease
                 _toldUntil = Math.Max(_toldUntil, claim);
             }
             _everHeld = true;
+            _ackedSeq = Math.Max(_ackedSeq, seq);
             return true;
+        }
+    }
+
+    /// <summary>
+    /// The newest heartbeat of THIS lease whose acknowledgement counted (0: none yet), sent with
+    /// every heartbeat so that the leader knows from when the agent holds its lease. It belongs to
+    /// the lease, as the heartbeat numbers do: a new lease (a re-join, a self-fence) numbers its
+    /// heartbeats from 1 again, and an acknowledged number carried over from the old one would name
+    /// a heartbeat the leader received long ago — it would never count this host as leased again
+    /// until the new numbers caught up.
+    /// </summary>
+    public long AckedSeq
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ackedSeq;
+            }
         }
     }
 

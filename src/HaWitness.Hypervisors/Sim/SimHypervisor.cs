@@ -19,6 +19,7 @@ public sealed partial class SimHypervisor : IHypervisorDriver
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _disposed = new();
+    private readonly Dictionary<string, long> _shutdowns = new(StringComparer.Ordinal); // VM → when its guest shutdown ends (monotonic)
 
     /// <summary>Creates the host with <see cref="SimOptions.Vms"/> VMs named after <see cref="HypervisorOptions.HostName"/>, all off.</summary>
     public SimHypervisor(HypervisorOptions options, TimeProvider time, ILogger<SimHypervisor> log)
@@ -130,7 +131,23 @@ public sealed partial class SimHypervisor : IHypervisorDriver
 
     /// <inheritdoc/>
     public ValueTask<HvResult> PowerOffAsync(VmRef vm, PowerOffMode mode, CancellationToken cancellationToken) =>
-        Transition(SimOperation.PowerOff, vm, cancellationToken, v => (v.State == VmPowerState.Off ? null : VmPowerState.Off, null));
+        Transition(SimOperation.PowerOff, vm, cancellationToken, v =>
+        {
+            if (v.State == VmPowerState.Off)
+            {
+                return (null, null);
+            }
+
+            if (mode == PowerOffMode.Soft && _options.GuestShutdown > TimeSpan.Zero && v.State == VmPowerState.Running)
+            {
+                // The guest was asked; it goes on running until its shutdown is done.
+                _shutdowns.TryAdd(v.Name, _time.GetTimestamp() + (long)(_options.GuestShutdown.TotalSeconds * _time.TimestampFrequency));
+                return (null, null);
+            }
+
+            _shutdowns.Remove(v.Name);
+            return (VmPowerState.Off, null);
+        });
 
     /// <inheritdoc/>
     public ValueTask<HvResult> SuspendAsync(VmRef vm, CancellationToken cancellationToken) =>
@@ -179,6 +196,26 @@ public sealed partial class SimHypervisor : IHypervisorDriver
         _disposed.Cancel();
         _disposed.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Powers off the guests whose shutdown is done (call under the lock).</summary>
+    private void EndShutdowns()
+    {
+        if (_shutdowns.Count == 0)
+        {
+            return;
+        }
+
+        long now = _time.GetTimestamp();
+        foreach (var (vm, due) in _shutdowns.Where(kv => kv.Value <= now).ToList())
+        {
+            _shutdowns.Remove(vm);
+            if (_vms.TryGetValue(vm, out var current) && current.State == VmPowerState.Running)
+            {
+                _vms[vm] = current with { State = VmPowerState.Off };
+                LogTransition(_log, vm, current.State, VmPowerState.Off);
+            }
+        }
     }
 
     private void Set(string vm, VmPowerState state)
@@ -249,6 +286,7 @@ public sealed partial class SimHypervisor : IHypervisorDriver
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
+            EndShutdowns();
             return body();
         }
     }

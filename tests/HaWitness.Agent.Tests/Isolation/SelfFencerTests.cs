@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using HaWitness.Agent.Runtime;
 using HaWitness.Agent.Runtime.Isolation;
+using HaWitness.Agent.Runtime.Seams;
 using HaWitness.Cluster.Raft;
 using HaWitness.Cluster.Security;
 using HaWitness.Cluster.State;
@@ -68,7 +69,7 @@ public sealed class SelfFencerTests : IAsyncLifetime
 
         _journal = JournalStore.Open(_dir.File("journal.db"));
         _state = new AgentState(new AgentOptions { Name = "host-a", PowerOffBoundMs = BoundMs, IsolationResponse = "power-off" }, TimeProvider.System);
-        _fencer = new SelfFencer(_state, _node, _sim, _journal, NullLogger<SelfFencer>.Instance) { Failed = _escalations.Add };
+        _fencer = new SelfFencer(_state, new RaftReplica(_node), _sim, _journal, NullLogger<SelfFencer>.Instance) { Failed = _escalations.Add };
     }
 
     public async Task DisposeAsync()

@@ -56,15 +56,39 @@ public sealed class VmInventoryTests
         Assert.Equal(0, web.Epoch);
         Assert.Equal(2, _changes);
 
-        _inventory.Failed("web", "libvirt: no such domain");
-        _inventory.Failed("web", "libvirt: no such domain");
+        _inventory.Failed("web", 3, "libvirt: no such domain");
+        _inventory.Failed("web", 3, "libvirt: no such domain");
         Assert.Equal(3, _changes);
         Assert.Equal("libvirt: no such domain", Assert.Single(_inventory.Report(Known)).Error);
-        _inventory.Failed("web", "libvirt: disk not found");
+        _inventory.Failed("web", 3, "libvirt: disk not found");
         Assert.Equal(4, _changes);
 
         // Stopping a VM that is neither listed nor started changes nothing.
         _inventory.Stopped("ghost");
         Assert.Equal(4, _changes);
+    }
+
+    [Fact]
+    public void ARefusedStartIsReportedAtTheEpochItWasFor_EvenWhenTheHypervisorDoesNotListTheVm()
+    {
+        // libvirt refused to define the domain: it is not listed, the refusal still reaches the
+        // appliance, with the epoch of the start it refuses (not 0, which no epoch ever is).
+        _inventory.Listed([("db", true, null)]);
+        _inventory.Failed("web", 42, "libvirt: unsupported configuration: domain requires KVM");
+        var web = Assert.Single(_inventory.Report(Known), v => v.Name == "web");
+        Assert.False(web.Running);
+        Assert.Equal(42, web.Epoch);
+        Assert.Equal("libvirt: unsupported configuration: domain requires KVM", web.Error);
+        Assert.Equal(1, _changes);
+
+        // Listed off later (defined, start refused): the same epoch and message.
+        _inventory.Listed([("db", true, null), ("web", false, null)]);
+        web = Assert.Single(_inventory.Report(Known), v => v.Name == "web");
+        Assert.Equal((false, 42L, "libvirt: unsupported configuration: domain requires KVM"), (web.Running, web.Epoch, web.Error));
+
+        // Once the VM is no longer this host's, its failure is forgotten.
+        _inventory.Listed([("db", true, null)]);
+        _inventory.ForgetFailures(vm => vm != "web");
+        Assert.DoesNotContain(_inventory.Report(Known), v => v.Name == "web");
     }
 }
