@@ -49,6 +49,7 @@ public sealed partial class HeartbeatLoop
         var inFlight = new List<Task>();
         while (!ct.IsCancellationRequested)
         {
+            _state.MarkProgress();
             // A nudge during this heartbeat's send is answered by the next one, right after it.
             Interlocked.Exchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             inFlight.RemoveAll(t => t.IsCompleted);
