@@ -133,10 +133,11 @@ payload=$(printf '%s' "$b64" | base64 -d 2>/dev/null) || bad "the join string is
 [[ "$payload" != *$'\n'* ]] || bad "the join string is damaged (a line break inside); copy it again"
 IFS='|' read -r url fingerprint token extra <<<"$payload" || true
 [[ -z "${extra:-}" && "$payload" == *'|'*'|'* ]] || bad "the join string is damaged (it needs URL|fingerprint|token); copy it again"
-[[ "$url" =~ ^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}$ ]] || bad "the join string's URL '$url' is not http(s)://HOST:PORT"
+[[ "$url" =~ ^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?$ ]] || bad "the join string's URL '$url' is not http(s)://HOST[:PORT]"
+witness_host=${BASH_REMATCH[1]}
 [[ -z "$fingerprint" || "$fingerprint" =~ ^[0-9A-Fa-f]{64}$ ]] || bad "the join string's fingerprint is not a SHA-256 (64 hex digits)"
 [[ "$token" =~ ^[A-Za-z0-9_-]{16,128}$ ]] || bad "the join string's token is malformed (16..128 of A-Z a-z 0-9 - _)"
-[[ "$url" == https://* || "$url" =~ ^http://(127\.[0-9.]+|localhost|\[::1\]): ]] \
+[[ "$url" == https://* || "$witness_host" =~ ^(127\.[0-9.]+|localhost|\[::1\])$ ]] \
   || note "warning: the join string's URL is plain http off loopback: the token will cross the network in clear"
 
 case "$hypervisor" in
@@ -149,7 +150,6 @@ esac
 ipv4='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}'
 if [[ -z "$raft" ]]; then
   # The address this host uses towards the appliance, port 7420.
-  witness_host=${url#*://}; witness_host=${witness_host%:*}
   [[ "$witness_host" =~ ^$ipv4$ ]] || bad "give --raft IP:PORT (this host's Raft address the appliance can reach): the join string names the appliance by '$witness_host', not by an IPv4 address"
   src=$(ip -4 -o route get "$witness_host" 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
   [[ "$src" =~ ^$ipv4$ ]] || bad "cannot tell this host's address towards $witness_host; give --raft IP:PORT"

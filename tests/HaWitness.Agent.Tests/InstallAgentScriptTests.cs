@@ -156,6 +156,20 @@ public sealed class InstallAgentScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task An_appliance_named_by_host_name_needs_raft()
+    {
+        string join = JoinString.Format("https://witness.example", new string('b', 64), "abcdefghijklmnop0123");
+
+        var without = await Run("--join", join, "--binary", _binary);
+        Assert.Equal(2, without.ExitCode);
+        Assert.Contains("give --raft IP:PORT", without.StdErr);
+
+        var with = await Run("--join", join, "--binary", _binary, "--raft", "10.0.0.7:7420");
+        Assert.True(with.ExitCode == 0, with.StdErr + with.StdOut);
+        Assert.Equal(join + "\n", File.ReadAllText(At("/etc/hawitness/agent.join")));
+    }
+
+    [Fact]
     public async Task A_host_without_open_iscsi_is_refused()
     {
         File.Delete(At("/etc/iscsi/initiatorname.iscsi"));
