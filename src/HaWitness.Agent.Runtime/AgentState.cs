@@ -27,7 +27,16 @@ public sealed class AgentState
         _newGeneration = newGeneration ?? (() => RandomGeneration(time));
         _generation = _newGeneration();
         Lease = new AgentLease(new LeaseOptions(), time);
+        _progress = time.GetTimestamp();
     }
+
+    private long _progress;
+
+    /// <summary>Marks that the agent's loops are turning (each join attempt, each heartbeat period).</summary>
+    public void MarkProgress() => Volatile.Write(ref _progress, Time.GetTimestamp());
+
+    /// <summary>How long ago <see cref="MarkProgress"/> was last called (or the state made).</summary>
+    public TimeSpan SinceProgress => Time.GetElapsedTime(Volatile.Read(ref _progress));
 
     /// <summary>The agent's options.</summary>
     public AgentOptions Options { get; }

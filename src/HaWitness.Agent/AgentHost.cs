@@ -1,4 +1,5 @@
 using HaWitness.Agent.Runtime;
+using HaWitness.Agent.Runtime.Watchdog;
 using HaWitness.Core.Configuration;
 using HaWitness.Core.Journal;
 using HaWitness.Core.Storage;
@@ -41,6 +42,15 @@ internal static partial class AgentHost
             builder.Services.AddSingleton(sp => new AgentRuntime(sp.GetRequiredService<AgentState>(), dataDir.Path,
                 sp.GetRequiredService<JournalStore>(), sp.GetRequiredService<ILoggerFactory>()));
             builder.Services.AddHostedService<AgentService>();
+            if (SystemdWatchdog.Read(Environment.GetEnvironmentVariable, Environment.ProcessId) is { } watchdog)
+            {
+                // The unit has WatchdogSec= (scripts/install-agent.sh writes it): ping while the loops turn.
+                builder.Services.AddHostedService(sp =>
+                {
+                    var state = sp.GetRequiredService<AgentState>();
+                    return new SystemdWatchdog(watchdog, () => state.SinceProgress, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SystemdWatchdog>>());
+                });
+            }
 
             using var host = builder.Build();
             var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HaWitness.Agent");

@@ -48,6 +48,7 @@ public sealed partial class HeartbeatLoop
         var inFlight = new List<Task>();
         while (!ct.IsCancellationRequested)
         {
+            _state.MarkProgress();
             inFlight.RemoveAll(t => t.IsCompleted);
             if (inFlight.Count < 8)
             {

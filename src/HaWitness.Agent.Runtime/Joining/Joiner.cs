@@ -37,6 +37,7 @@ public sealed partial class Joiner : IRegistrar
         var delay = TimeSpan.FromMilliseconds(250);
         while (true)
         {
+            _state.MarkProgress();
             string generation = _state.Generation;
             var request = new JoinRequest(o.JoinToken!, o.Name, o.Raft, _facts.ProbeEndpoint, _facts.InitiatorIqn, o.Hypervisor,
                 _facts.Cpus, _facts.MemoryMb, generation, _state.ReportedPowerOffBoundMs, _identity.CreateSigningRequestPem(o.Name));
