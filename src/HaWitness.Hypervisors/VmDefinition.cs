@@ -27,6 +27,18 @@ public sealed record VmDefinition
     /// <summary>libvirt: the domain XML.</summary>
     public string? DomainXml { get; init; }
 
+    /// <summary>
+    /// Virtual CPUs as the hypervisor defines the VM, when the driver can tell (libvirt: the
+    /// domain's <c>&lt;vcpu&gt;</c>). Not serialized: the committed state keeps the size in the VM's
+    /// entry, where placement and admission read it.
+    /// </summary>
+    [JsonIgnore]
+    public int? Cpus { get; init; }
+
+    /// <summary>Memory in MiB as the hypervisor defines the VM, when the driver can tell (libvirt: <c>&lt;memory&gt;</c>). Not serialized.</summary>
+    [JsonIgnore]
+    public long? MemoryMiB { get; init; }
+
     /// <summary>How drivers address this VM.</summary>
     [JsonIgnore]
     public VmRef Ref => new(Name, Kind switch

@@ -31,6 +31,7 @@ internal sealed class WorldHypervisor(World world, SimAgent agent) : IHypervisor
 {
     private readonly Dictionary<string, VmRun> _vms = new(StringComparer.Ordinal);
     private readonly HashSet<string> _defined = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Cpus, long MemoryMiB)> _sizes = new(StringComparer.Ordinal);
 
     public string Kind => "sim";
 
@@ -54,11 +55,20 @@ internal sealed class WorldHypervisor(World world, SimAgent agent) : IHypervisor
         }
     }
 
+    /// <summary>A VM somebody defined and started on this host by hand, with its size: the cluster does not know it yet.</summary>
+    public void Found(string vm, int cpus, long memoryMiB)
+    {
+        _defined.Add(vm);
+        _sizes[vm] = (cpus, memoryMiB);
+        _vms[vm] = new VmRun(0, VmPhase.Running, world.Now);
+    }
+
     /// <summary>The machine lost power: nothing runs, nothing is defined.</summary>
     public void Crash()
     {
         _vms.Clear();
         _defined.Clear();
+        _sizes.Clear();
     }
 
     /// <summary>Boots and dies what is due at <paramref name="now"/>.</summary>
@@ -171,7 +181,10 @@ internal sealed class WorldHypervisor(World world, SimAgent agent) : IHypervisor
     public ValueTask<HvResult<VmDefinition>> DescribeAsync(VmRef vm, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(vm);
-        return ValueTask.FromResult(HvResult<VmDefinition>.Ok(VmDefinition.ForSim(vm.Name)));
+        var definition = _sizes.TryGetValue(vm.Name, out var size)
+            ? VmDefinition.ForSim(vm.Name) with { Cpus = size.Cpus, MemoryMiB = size.MemoryMiB }
+            : VmDefinition.ForSim(vm.Name);
+        return ValueTask.FromResult(HvResult<VmDefinition>.Ok(definition));
     }
 
     public ValueTask<HvResult<HostCapacity>> GetCapacityAsync(CancellationToken cancellationToken) =>

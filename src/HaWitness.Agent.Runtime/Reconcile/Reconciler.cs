@@ -23,7 +23,7 @@ public sealed partial class Reconciler
     private readonly IJournalWriter _journal;
     // Definitions of listed VMs the cluster does not know yet (null: the driver could not describe
     // it; asked once, not every pass). Pruned to the listed, unknown VMs each pass.
-    private readonly Dictionary<string, string?> _definitions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, VmDescription?> _definitions = new(StringComparer.Ordinal);
 
     // VMs whose stop was asked and journaled while they are still listed running (a soft stop
     // takes a while): asked again each pass, journaled once.
@@ -99,7 +99,9 @@ public sealed partial class Reconciler
         {
             // A VM the cluster does not know yet: describe it once, so that it can be restarted elsewhere.
             var described = await _driver.DescribeAsync(v.Vm, ct).ConfigureAwait(false);
-            _definitions[v.Vm.Name] = described.IsOk ? JsonSerializer.Serialize(described.Value, HypervisorJsonContext.Default.VmDefinition) : null;
+            _definitions[v.Vm.Name] = described.IsOk
+                ? new VmDescription(JsonSerializer.Serialize(described.Value, HypervisorJsonContext.Default.VmDefinition), described.Value.Cpus ?? 0, described.Value.MemoryMiB ?? 0)
+                : null;
         }
 
         var listedNames = vms.Select(v => v.Vm.Name).ToHashSet(StringComparer.Ordinal);

@@ -16,13 +16,13 @@ public sealed class VmInventory
     // The last start or stop failure of a VM, with the epoch it was for: a refused start is
     // reported at that epoch, so the appliance tells it from a start still under way.
     private readonly Dictionary<string, (long Epoch, string Error)> _errors = new(StringComparer.Ordinal);
-    private List<(string Name, bool Running, string? Definition)> _listed = [];
+    private List<(string Name, bool Running, VmDescription? Description)> _listed = [];
 
     /// <summary>Raised (outside the inventory's lock) when the report changed because of a start, stop or failure.</summary>
     public event Action? Changed;
 
     /// <summary>Replaces the listing.</summary>
-    public void Listed(IReadOnlyList<(string Name, bool Running, string? Definition)> vms)
+    public void Listed(IReadOnlyList<(string Name, bool Running, VmDescription? Description)> vms)
     {
         lock (_lock)
         {
@@ -93,7 +93,7 @@ public sealed class VmInventory
     }
 
     /// <summary>
-    /// The report for the heartbeat; definitions only for VMs the committed state does not know.
+    /// The report for the heartbeat; definitions and sizes only for VMs the committed state does not know.
     /// A VM that is off with a failure is reported at the epoch its start failed for, with the
     /// driver's message, also when the hypervisor does not list it (its registration failed).
     /// </summary>
@@ -110,7 +110,9 @@ public sealed class VmInventory
                     v.Running,
                     v.Running ? _epochs.GetValueOrDefault(v.Name) : failed ? error.Epoch : 0,
                     failed ? error.Error : null,
-                    known(v.Name) ? null : v.Definition));
+                    known(v.Name) ? null : v.Description?.Definition,
+                    known(v.Name) ? 0 : v.Description?.Cpus ?? 0,
+                    known(v.Name) ? 0 : v.Description?.MemoryMb ?? 0));
             }
 
             foreach (var (vm, error) in _errors)
@@ -149,3 +151,9 @@ public sealed class VmInventory
         return true;
     }
 }
+
+/// <summary>
+/// What the hypervisor says of a VM the cluster does not know yet: its definition (JSON of the
+/// driver's <c>VmDefinition</c>; null when it could not be described) and its size (0: not known).
+/// </summary>
+public sealed record VmDescription(string? Definition, int Cpus = 0, long MemoryMb = 0);

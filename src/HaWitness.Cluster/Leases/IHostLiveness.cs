@@ -68,4 +68,6 @@ public sealed record HostReport(
 /// <param name="Epoch">The ownership epoch the agent started it for (0 if not started by us).</param>
 /// <param name="Error">The last start/stop error, if any.</param>
 /// <param name="Definition">The hypervisor's definition (JSON of the driver's VmDefinition), sent only for VMs the committed state does not know yet.</param>
-public sealed record ReportedVm(string Name, bool Running, long Epoch, string? Error = null, string? Definition = null);
+/// <param name="Cpus">Its virtual CPUs as the hypervisor defines them (0: not known), sent with the definition.</param>
+/// <param name="MemoryMb">Its memory in MiB as the hypervisor defines it (0: not known), sent with the definition.</param>
+public sealed record ReportedVm(string Name, bool Running, long Epoch, string? Error = null, string? Definition = null, int Cpus = 0, long MemoryMb = 0);

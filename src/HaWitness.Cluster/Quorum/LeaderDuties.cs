@@ -206,12 +206,20 @@ public sealed partial class LeaderDuties
 
         foreach (var vm in report.Vms.Where(v => !view.Vms.ContainsKey(v.Name) && HaWitness.Core.Configuration.Names.IsValidVmName(v.Name)))
         {
-            var commit = await _log.ProposeAsync(new AddVm(vm.Name, host.Name, vm.Running, _policy.Ha, _policy.Priority, _policy.Cpus, _policy.MemoryMb, vm.Definition), cancellationToken).ConfigureAwait(false);
+            // Its size as the hypervisor defines it, when the agent could tell (placement and
+            // admission count it); the default policy's otherwise, or when the report is implausible.
+            bool sized = vm.Cpus is > 0 and <= VmPolicy.MaxCpus && vm.MemoryMb is > 0 and <= VmPolicy.MaxMemoryMb;
+            int cpus = sized ? vm.Cpus : _policy.Cpus;
+            long memoryMb = sized ? vm.MemoryMb : _policy.MemoryMb;
+            var commit = await _log.ProposeAsync(new AddVm(vm.Name, host.Name, vm.Running, _policy.Ha, _policy.Priority, cpus, memoryMb, vm.Definition), cancellationToken).ConfigureAwait(false);
             if (commit.Result.Applied)
             {
                 _journal.Append(new NewDecision("VmAdopted", Subjects.Vm(vm.Name), Outcome.Succeeded, new JsonObject
                 {
-                    ["summary"] = $"{host.Name} reported {vm.Name} ({(vm.Running ? "running" : "off")}); protected by the default policy: HA {(_policy.Ha ? "on" : "off")}, priority {_policy.Priority.ToString().ToLowerInvariant()}",
+                    ["summary"] = $"{host.Name} reported {vm.Name} ({(vm.Running ? "running" : "off")}, {cpus} CPU, {memoryMb} MiB{(sized ? string.Empty : ": its size is the default policy's, the hypervisor did not tell")}); protected by the default policy: HA {(_policy.Ha ? "on" : "off")}, priority {_policy.Priority.ToString().ToLowerInvariant()}",
+                    ["cpus"] = cpus,
+                    ["memoryMb"] = memoryMb,
+                    ["sizeFrom"] = sized ? "hypervisor" : "default policy",
                     ["host"] = host.Name,
                     ["running"] = vm.Running,
                     ["ha"] = _policy.Ha,

@@ -29,6 +29,47 @@ public sealed class DomainXml
     /// <summary>The domain's <c>&lt;uuid&gt;</c>, if it has one.</summary>
     public string? Uuid => _doc.Root!.Element("uuid")?.Value.Trim();
 
+    /// <summary>The domain's virtual CPUs (<c>&lt;vcpu&gt;</c>), or null when it does not say or says nonsense.</summary>
+    public int? Vcpus => int.TryParse(_doc.Root!.Element("vcpu")?.Value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0 ? n : null;
+
+    /// <summary>
+    /// The domain's memory in MiB (<c>&lt;memory unit=…&gt;</c>, KiB when no unit is given, rounded
+    /// up), or null when it does not say, uses a unit libvirt does not know, or overflows.
+    /// </summary>
+    public long? MemoryMiB
+    {
+        get
+        {
+            var memory = _doc.Root!.Element("memory");
+            if (memory is null || !ulong.TryParse(memory.Value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong value) || value == 0)
+            {
+                return null;
+            }
+
+            ulong? bytesPerUnit = ((string?)memory.Attribute("unit") ?? "KiB") switch
+            {
+                "b" or "bytes" => 1UL,
+                "KB" => 1000UL,
+                "k" or "KiB" => 1UL << 10,
+                "MB" => 1000UL * 1000,
+                "M" or "MiB" => 1UL << 20,
+                "GB" => 1000UL * 1000 * 1000,
+                "G" or "GiB" => 1UL << 30,
+                "TB" => 1000UL * 1000 * 1000 * 1000,
+                "T" or "TiB" => 1UL << 40,
+                _ => null,
+            };
+            if (bytesPerUnit is not { } unit || value > ulong.MaxValue / unit)
+            {
+                return null;
+            }
+
+            ulong bytes = value * unit;
+            ulong mib = (bytes >> 20) + ((bytes & ((1UL << 20) - 1)) != 0 ? 1UL : 0UL);
+            return mib is > 0 and <= long.MaxValue ? (long)mib : null;
+        }
+    }
+
     /// <summary>The iSCSI network disks' sources (<c>target/lun</c> names) in document order.</summary>
     public IReadOnlyList<string> IscsiSources => IscsiSourceElements().Select(s => (string?)s.Attribute("name") ?? string.Empty).ToList();
 

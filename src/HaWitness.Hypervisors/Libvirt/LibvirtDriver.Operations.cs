@@ -210,7 +210,13 @@ internal sealed partial class LibvirtDriver
         }
 
         var definition = VmDefinition.ForLibvirt(vm.Locator, xml.Value);
-        return definition.Validate() is { } invalid ? invalid : definition;
+        if (definition.Validate() is { } invalid)
+        {
+            return invalid;
+        }
+
+        var parsed = DomainXml.Parse(xml.Value);
+        return parsed.IsOk ? definition with { Cpus = parsed.Value.Vcpus, MemoryMiB = parsed.Value.MemoryMiB } : definition;
     }
 
     public async ValueTask<HvResult<HostCapacity>> GetCapacityAsync(CancellationToken cancellationToken) =>

@@ -91,4 +91,15 @@ public sealed class VmInventoryTests
         _inventory.ForgetFailures(vm => vm != "web");
         Assert.DoesNotContain(_inventory.Report(Known), v => v.Name == "web");
     }
+
+    [Fact]
+    public void AVmTheClusterDoesNotKnow_IsReportedWithItsDefinitionAndSize_OnlyUntilItIsKnown()
+    {
+        _inventory.Listed([("guest", true, new VmDescription("{\"name\":\"guest\"}", 2, 192))]);
+        var guest = Assert.Single(_inventory.Report(_ => false));
+        Assert.Equal(("{\"name\":\"guest\"}", 2, 192L), (guest.Definition, guest.Cpus, guest.MemoryMb));
+
+        guest = Assert.Single(_inventory.Report(_ => true));
+        Assert.Equal((null, 0, 0L), (guest.Definition, guest.Cpus, guest.MemoryMb));
+    }
 }

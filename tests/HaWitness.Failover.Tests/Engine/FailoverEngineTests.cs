@@ -27,6 +27,26 @@ public sealed class FailoverEngineTests
         world.Log.View.Vms.Values.All(v => v.Host == host && world.Agent(host)!.IsRunning(v.Name) && v.Run);
 
     [Fact]
+    public void AVmFoundOnAHost_IsAdoptedWithTheSizeItsHypervisorDefines_AndFailsOverWithIt()
+    {
+        var world = TwoHosts();
+        world.Agent("a")!.Hypervisor.Found("guest", 3, 192);
+        world.Run(TimeSpan.FromSeconds(3));
+
+        var guest = world.Log.View.Vms["guest"];
+        Assert.Equal(("a", 3, 192L), (guest.Host, guest.Cpus, guest.MemoryMb));
+        var adopted = Assert.Single(world.Journal.All, d => d.Kind == "VmAdopted");
+        Assert.Contains("3 CPU, 192 MiB", adopted.EvidenceJson, StringComparison.Ordinal);
+        Assert.Contains("\"sizeFrom\":\"hypervisor\"", adopted.EvidenceJson, StringComparison.Ordinal);
+
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(20));
+        Assert.Null(world.Violation);
+        Assert.True(AllRunOn(world, "b"));
+        Assert.Equal((3, 192L), (world.Log.View.Vms["guest"].Cpus, world.Log.View.Vms["guest"].MemoryMb));
+    }
+
+    [Fact]
     public void HostCrash_IsFencedBeforeAnyVmMoves_AndEveryVmRunsOnTheSurvivor()
     {
         var world = TwoHosts();

@@ -116,4 +116,21 @@ public sealed class DomainXmlTests
         Assert.Contains("<uuid>11111111-2222-3333-4444-555555555555</uuid>", without.WithUuidIfMissing("11111111-2222-3333-4444-555555555555"), StringComparison.Ordinal);
         Assert.DoesNotContain("11111111", with.WithUuidIfMissing("11111111-2222-3333-4444-555555555555"), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("<vcpu placement='static'>2</vcpu><memory unit='KiB'>196608</memory>", 2, 192L)]
+    [InlineData("<vcpu>4</vcpu><memory>1048576</memory>", 4, 1024L)] // no unit: KiB
+    [InlineData("<vcpu>1</vcpu><memory unit='GiB'>8</memory>", 1, 8192L)]
+    [InlineData("<vcpu>1</vcpu><memory unit='MB'>100</memory>", 1, 96L)] // 100,000,000 bytes, rounded up
+    [InlineData("<vcpu>1</vcpu><memory unit='bytes'>1</memory>", 1, 1L)]
+    [InlineData("<vcpu>zero</vcpu><memory unit='parsecs'>3</memory>", null, null)]
+    [InlineData("<vcpu>-2</vcpu><memory unit='TiB'>99999999999</memory>", null, null)] // overflows
+    [InlineData("", null, null)]
+    public void Size_IsReadFromVcpuAndMemory_InLibvirtsUnits(string elements, int? cpus, long? memoryMib)
+    {
+        var parsed = DomainXml.Parse($"<domain type='qemu'><name>g1</name>{elements}</domain>");
+        Assert.True(parsed.IsOk, parsed.ToString());
+        Assert.Equal(cpus, parsed.Value.Vcpus);
+        Assert.Equal(memoryMib, parsed.Value.MemoryMiB);
+    }
 }
