@@ -40,13 +40,7 @@ internal sealed partial class FailoverEngine
     private readonly ILogger _logger;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly Dictionary<string, FenceAttempt> _fences = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, GrantAttempt> _unfences = new(StringComparer.Ordinal);
     private readonly StorageGrants _grants;
-    private readonly Dictionary<string, StartWatch> _starts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _avoid = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
-    private readonly HashSet<(string, long)> _alarmedFailures = [];
     private readonly long _origin;
     private DateTimeOffset _quorumSeenAt;
     private bool _quorumLost;
@@ -103,11 +97,7 @@ internal sealed partial class FailoverEngine
     /// </summary>
     public void BeginLeadership()
     {
-        _fences.Clear();
-        _unfences.Clear();
-        _starts.Clear();
-        _avoid.Clear();
-        _said.Clear();
+        ForgetRecords();
         _quorumLost = false;
         _quorumSeenAt = Now();
         LogLeadership(_logger, _log.View.Index, LeaseOnly);
@@ -168,6 +158,7 @@ internal sealed partial class FailoverEngine
     {
         _dueIn = null;
         var now = Now();
+        PruneRecords(_log.View);
         if (!CheckQuorum(now))
         {
             return;
@@ -244,19 +235,17 @@ internal sealed partial class FailoverEngine
     }
 
     /// <summary>
-    /// Journals once per distinct (key, text): a condition that lasts is one row, not one per tick.
+    /// Journals once per distinct (host or VM, topic, text): a condition that lasts is one row, not one per tick.
     /// <paramref name="identity"/>, when given, replaces the text in that comparison (for texts that
     /// carry a moving deadline).
     /// </summary>
-    private bool JournalOnce(string key, string kind, string subject, Outcome outcome, string summary, JsonObject? evidence = null, string? identity = null)
+    private bool JournalOnce(SaidOnce said, string topic, string kind, string subject, Outcome outcome, string summary, JsonObject? evidence = null, string? identity = null)
     {
-        string same = identity ?? summary;
-        if (_said.TryGetValue(key, out var last) && string.Equals(last, same, StringComparison.Ordinal))
+        if (!said.Say(topic, identity ?? summary))
         {
             return false;
         }
 
-        _said[key] = same;
         Journal(kind, subject, outcome, summary, evidence);
         return true;
     }

@@ -60,6 +60,38 @@ public sealed class FailoverEngineTests
     }
 
     [Fact]
+    public void Records_AfterAFailover_KeepOnlyTheFailedHost_AndGoWhenItIsRemoved()
+    {
+        var world = TwoHosts();
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(20));
+        Assert.True(AllRunOn(world, "b"));
+
+        // The VMs' start watches and "said once" rows are done with; host a keeps its alarmed failure.
+        Assert.Equal((1, 0), world.Engine!.RecordCount);
+
+        world.Log.Append(new RemoveHost("a"), acknowledged: true);
+        world.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal((0, 0), world.Engine!.RecordCount);
+        Assert.Null(world.Violation);
+    }
+
+    [Fact]
+    public void BeginLeadership_ForgetsTheRecords_ButAFailureIsAlarmedOnce()
+    {
+        var world = TwoHosts();
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(20));
+
+        world.Engine!.BeginLeadership();
+        world.Run(TimeSpan.FromSeconds(5));
+
+        Assert.Single(world.Alarms.Raised, a => a.Kind == AlarmKind.HostFailed);
+        Assert.True(AllRunOn(world, "b"));
+        Assert.Null(world.Violation);
+    }
+
+    [Fact]
     public void FenceFailing_MovesNothing_AlarmsEveryTry_AndMovesOnceItIsVerified()
     {
         var world = TwoHosts();
