@@ -92,6 +92,24 @@ public sealed class FailoverEngineTests
     }
 
     [Fact]
+    public async Task IsDue_AfterATick_OnlyOnceNudgedOrTheTickPeriodPassed()
+    {
+        var world = TwoHosts();
+        var engine = world.Engine!;
+        await engine.TickAsync(CancellationToken.None);
+        Assert.False(engine.IsDue);
+
+        engine.Nudge();
+        Assert.True(engine.IsDue);
+        await engine.WaitAsync(TimeSpan.FromHours(1), CancellationToken.None); // returns at once: nudged
+
+        await engine.TickAsync(CancellationToken.None);
+        Assert.False(engine.IsDue);
+        world.Clock.Advance(TimeSpan.FromMilliseconds(world.Options.TickMs));
+        Assert.True(engine.IsDue);
+    }
+
+    [Fact]
     public void FenceFailing_MovesNothing_AlarmsEveryTry_AndMovesOnceItIsVerified()
     {
         var world = TwoHosts();
