@@ -35,40 +35,33 @@ internal sealed partial class FailoverEngine
             var rv = report.AppliedIndex >= vm.Epoch ? Find(report, vm.Name) : null;
             _vms.TryGetValue(vm.Name, out var record);
             var watch = record?.Start;
-            if (rv is { Running: true } && rv.Epoch == vm.Epoch)
+            var next = StartDecision.Next(vm, rv, watch, now, TimeSpan.FromMilliseconds(_options.StartTimeoutMs));
+            switch (next.Step)
             {
-                if (watch is not null)
-                {
+                case StartStep.None:
+                    continue;
+                case StartStep.Confirmed:
                     record!.Start = null;
                     record.AvoidNone();
                     Journal(DecisionKinds.StartVm, Subjects.Vm(vm.Name), Outcome.Succeeded,
-                        $"runs on {vm.Host} at epoch {vm.Epoch} (confirmed by its agent's report at {At(report.ReceivedAt)}, try {watch.TriesOnHost} there)",
+                        $"runs on {vm.Host} at epoch {vm.Epoch} (confirmed by its agent's report at {At(report.ReceivedAt)}, try {watch!.TriesOnHost} there)",
                         new JsonObject { ["host"] = vm.Host, ["epoch"] = vm.Epoch, ["reportedAt"] = report.ReceivedAt.ToString("O"), ["appliedIndex"] = report.AppliedIndex });
                     LogStartConfirmed(_logger, vm.Name, vm.Host, vm.Epoch);
-                }
-
-                continue;
+                    continue;
             }
 
-            if (watch is null || watch.Epoch != vm.Epoch || watch.Host != vm.Host)
+            watch = next.Watch!;
+            if (!ReferenceEquals(watch, record?.Start))
             {
                 record ??= VmRecord(vm.Name);
-                record.Start = watch = new StartWatch(vm.Host, vm.Epoch, now + TimeSpan.FromMilliseconds(_options.StartTimeoutMs), 1);
+                record.Start = watch;
             }
 
-            bool refused = rv is { Running: false, Error: not null } && rv.Epoch == vm.Epoch;
-            if (watch.RetryAt is null)
+            if (next.Step == StartStep.Failed)
             {
-                if (!refused && now < watch.Deadline)
-                {
-                    continue;
-                }
-
-                await StartFailedAsync(vm, record!, watch, refused ? rv!.Error! : null, now, cancellationToken).ConfigureAwait(false);
-                continue;
+                await StartFailedAsync(vm, record!, watch, next.Error, now, cancellationToken).ConfigureAwait(false);
             }
-
-            if (now >= watch.RetryAt)
+            else if (next.Step == StartStep.Retry)
             {
                 var commit = await ProposeAsync(new AssignVms([new VmPlacement(vm.Name, vm.Host, true)], $"start retry {watch.TriesOnHost + 1} on {vm.Host}"), cancellationToken).ConfigureAwait(false);
                 if (commit.Result.Applied)
