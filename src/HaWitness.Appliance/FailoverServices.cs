@@ -18,8 +18,8 @@ namespace HaWitness.Appliance;
 
 /// <summary>
 /// The failover engine, planned operations, explainer and alarms. The engine runs while this
-/// node leads (<see cref="FailoverLoop"/>); the leader's duties detect failed hosts, the engine
-/// takes it from <c>HostFailed</c> on. Without a registered <see cref="IStorageFencer"/> it runs
+/// node leads, in the leader's one loop (<see cref="LeaderLoop"/>) after the leader's duties, which
+/// detect failed hosts; the engine takes it from <c>HostFailed</c> on. Without a registered <see cref="IStorageFencer"/> it runs
 /// lease-only and says so.
 /// </summary>
 internal static class FailoverServices
@@ -63,42 +63,12 @@ internal static class FailoverServices
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<FailoverOptions>(), sp.GetRequiredService<ILogger<PlannedOperations>>(),
             sp.GetRequiredService<StorageGrants>()));
         services.AddSingleton(sp => new ExplainService(sp.GetRequiredService<IDecisionJournal>(), node, sp.GetRequiredService<IHostLiveness>()));
-        services.AddHostedService(sp => new FailoverLoop(node, sp.GetRequiredService<FailoverEngine>(), sp.GetRequiredService<AlarmDispatcher>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService(sp => new AlarmDelivery(sp.GetRequiredService<AlarmDispatcher>()));
     }
 }
 
-/// <summary>Runs the failover engine under the leadership token while this node leads, and delivers alarms.</summary>
-internal sealed class FailoverLoop(RaftNode node, FailoverEngine engine, AlarmDispatcher alarms, TimeProvider time) : BackgroundService
+/// <summary>Delivers alarms, whether this node leads or not (a leader's last alarms still go out after it lost leadership).</summary>
+internal sealed class AlarmDelivery(AlarmDispatcher alarms) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var delivering = alarms.RunAsync(stoppingToken);
-        // A committed failure is fenced at once, not at the engine's next tick.
-        node.State.Applied += (_, command, _) =>
-        {
-            if (command is HaWitness.Cluster.State.HostFailed)
-            {
-                engine.Nudge();
-            }
-        };
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            if (node.IsLeader)
-            {
-                using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, node.LeadershipToken);
-                await engine.RunAsync(leading.Token).ConfigureAwait(false);
-            }
-
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-
-        await delivering.ConfigureAwait(false);
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => alarms.RunAsync(stoppingToken);
 }

@@ -156,13 +156,7 @@ internal sealed partial class World
 
         if (ApplianceUp)
         {
-            // The leader's duties every step (100 ms, as the appliance's leader loop), the engine every tick.
-            TickDuties();
-            if (ApplianceUp && now >= _nextTick)
-            {
-                _nextTick = now + TimeSpan.FromMilliseconds(Options.TickMs);
-                TickEngine();
-            }
+            TickLeader(now);
         }
 
         CheckSafety();
@@ -291,60 +285,52 @@ internal sealed partial class World
         }
     }
 
-    private void TickDuties()
+    /// <summary>
+    /// One pass of the appliance's leader loop, in its order: the leader's duties every step
+    /// (100 ms, the loop's period), then the engine when its tick is due (every
+    /// <see cref="FailoverOptions.TickMs"/> here: the stories' timings assume that period).
+    /// A step that throws is a violation, except the appliance crashing under it.
+    /// </summary>
+    private void TickLeader(DateTimeOffset now)
     {
-        var duties = Duties!;
-        try
+        if (!Pass("leader duties", Duties!.TickAsync) || !ApplianceUp || now < _nextTick)
         {
-            var tick = duties.TickAsync(CancellationToken.None);
-            if (!tick.IsCompleted)
-            {
-                Fail("harness: the leader duties' tick did not complete synchronously");
-                return;
-            }
+            return;
+        }
 
-            tick.GetAwaiter().GetResult();
-        }
-        catch (ApplianceCrashedException)
-        {
-            // the appliance died under the duties; the schedule restarts it
-        }
-        catch (NotLeaderException ex)
-        {
-            Trace($"leader duties: not leader: {ex.Message}");
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Fail($"the leader duties threw: {ex}");
-        }
+        _nextTick = now + TimeSpan.FromMilliseconds(Options.TickMs);
+        Pass("engine", Engine!.TickAsync);
     }
 
-    private void TickEngine()
+    /// <summary>Runs one step of the pass synchronously; false when the harness failed the run.</summary>
+    private bool Pass(string step, Func<CancellationToken, Task> tick)
     {
-        var engine = Engine!;
         try
         {
-            var tick = engine.TickAsync(CancellationToken.None);
-            if (!tick.IsCompleted)
+            var task = tick(CancellationToken.None);
+            if (!task.IsCompleted)
             {
-                Fail("harness: the engine tick did not complete synchronously");
-                return;
+                Fail($"harness: the {step} tick did not complete synchronously");
+                return false;
             }
 
-            tick.GetAwaiter().GetResult();
+            task.GetAwaiter().GetResult();
         }
         catch (ApplianceCrashedException)
         {
-            // the appliance died under the engine; the schedule restarts it
+            // the appliance died under the step; the schedule restarts it
         }
         catch (NotLeaderException ex)
         {
-            Trace($"engine: not leader: {ex.Message}");
+            Trace($"{step}: not leader: {ex.Message}");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Fail($"the engine threw: {ex}");
+            Fail($"the {step} threw: {ex}");
+            return false;
         }
+
+        return true;
     }
 
     private RegisterHost RegisterCommand(SimAgent a) =>

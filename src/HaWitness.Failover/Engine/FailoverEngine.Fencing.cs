@@ -22,12 +22,18 @@ internal sealed partial class FailoverEngine
         {
             if (h.Phase != HostPhase.Failed || h.Fenced)
             {
-                _fences.Remove(h.Name);
+                if (_hosts.TryGetValue(h.Name, out var done))
+                {
+                    done.Fence = null;
+                }
+
                 continue;
             }
 
-            if (_alarmedFailures.Add((h.Name, h.FailedAtIndex)))
+            var record = HostRecord(h.Name);
+            if (record.AlarmedFailure != h.FailedAtIndex)
             {
+                record.AlarmedFailure = h.FailedAtIndex;
                 // The leader's duties (the only failure detector) committed HostFailed; the alarm is raised here, once.
                 _alarms.Raise(new Alarm(AlarmKind.HostFailed, Subjects.Host(h.Name), $"host {h.Name} failed: {h.FailedReason ?? "declared by the leader"} (committed at index {h.FailedAtIndex}); fencing it", _time.GetUtcNow()));
             }
@@ -38,10 +44,7 @@ internal sealed partial class FailoverEngine
                 continue;
             }
 
-            if (!_fences.TryGetValue(h.Name, out var attempt))
-            {
-                _fences[h.Name] = attempt = new FenceAttempt { NextAt = now };
-            }
+            var attempt = record.Fence ??= new FenceAttempt { NextAt = now };
 
             if (attempt.Task is null && attempt.Verified is null)
             {
@@ -76,7 +79,7 @@ internal sealed partial class FailoverEngine
                 Journal(DecisionKinds.FenceHost, Subjects.Host(h.Name), Outcome.Succeeded,
                     $"{h.Name} is cut off the storage (verified): {outcome.Summary}", evidence);
                 LogFenced(_logger, h.Name, outcome.Summary);
-                _fences.Remove(h.Name);
+                record.Fence = null;
                 continue;
             }
 
@@ -95,7 +98,7 @@ internal sealed partial class FailoverEngine
     {
         if (!SafeToAct(h, out string lease))
         {
-            JournalOnce("lease:" + h.Name, FailoverKinds.WaitLease, Subjects.Host(h.Name), Outcome.Decided,
+            JournalOnce(HostRecord(h.Name).Said, Topic.LeaseWait, FailoverKinds.WaitLease, Subjects.Host(h.Name), Outcome.Decided,
                 $"LEASE ONLY (no storage target configured): waiting before declaring {h.Name} fenced: {lease}", identity: "lease-only wait");
             return;
         }

@@ -7,12 +7,6 @@ internal sealed partial class FailoverEngine
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Failover engine active as leader at log index {Index} (lease only: {LeaseOnly})")]
     private static partial void LogLeadership(ILogger logger, long index, bool leaseOnly);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Not the leader any more: {Reason}")]
-    private static partial void LogNotLeader(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Failover tick failed; the next tick goes on")]
-    private static partial void LogTickFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Heartbeat quorum lost: no fencing, no restart until it is back")]
     private static partial void LogQuorumLost(ILogger logger);
 

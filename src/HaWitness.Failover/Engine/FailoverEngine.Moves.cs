@@ -29,7 +29,7 @@ internal sealed partial class FailoverEngine
             var report = _liveness.LastReport(vm.Host);
             if (report is null || report.AppliedIndex < vm.Epoch || Find(report, vm.Name) is { Running: true })
             {
-                JournalOnce("stop:" + vm.Name, FailoverKinds.StopVm, Subjects.Vm(vm.Name), Outcome.Decided,
+                JournalOnce(VmRecord(vm.Name).Said, Topic.StopWait, FailoverKinds.StopVm, Subjects.Vm(vm.Name), Outcome.Decided,
                     $"waiting for {vm.Host} to report it stopped (epoch {vm.Epoch}) before starting it elsewhere");
                 continue;
             }
@@ -66,7 +66,7 @@ internal sealed partial class FailoverEngine
         {
             placements.Add(new VmPlacement(p.Vm, p.Host, true));
             why[p.Vm] = $"stopped on {from[p.Vm]}; {p.Why}";
-            _said.Remove("stop:" + p.Vm);
+            _vms.GetValueOrDefault(p.Vm)?.Said.Forget(Topic.StopWait);
         }
 
         foreach (var u in plan.NotPlaced)
@@ -122,7 +122,7 @@ internal sealed partial class FailoverEngine
 
             foreach (var u in plan.NotPlaced)
             {
-                JournalOnce("maint:" + u.Vm, DecisionKinds.Maintenance, Subjects.Vm(u.Vm), Outcome.Failed,
+                JournalOnce(VmRecord(u.Vm).Said, Topic.Maintenance, DecisionKinds.Maintenance, Subjects.Vm(u.Vm), Outcome.Failed,
                     $"stays on {h.Name} despite its maintenance: {u.Reason}");
             }
 

@@ -21,7 +21,11 @@ internal sealed partial class FailoverEngine
         {
             if (h.Phase != HostPhase.Failed || !h.Fenced)
             {
-                _unfences.Remove(h.Name);
+                if (_hosts.TryGetValue(h.Name, out var done))
+                {
+                    done.Grant = null;
+                }
+
                 continue;
             }
 
@@ -41,7 +45,7 @@ internal sealed partial class FailoverEngine
                 .Select(v => v.Name).Order(StringComparer.Ordinal).ToList();
             if (stale.Count > 0)
             {
-                JournalOnce("readmit:" + h.Name, FailoverKinds.ReadmitHost, Subjects.Host(h.Name), Outcome.Refused,
+                JournalOnce(HostRecord(h.Name).Said, Topic.Readmit, FailoverKinds.ReadmitHost, Subjects.Host(h.Name), Outcome.Refused,
                     $"{h.Name} is back (generation {h.Generation}) but reports {string.Join(", ", stale)} running, which it no longer owns: it stays fenced until they are off");
                 continue;
             }
@@ -63,10 +67,8 @@ internal sealed partial class FailoverEngine
     {
         if (_fencer.IsConfigured)
         {
-            if (!_unfences.TryGetValue(h.Name, out var attempt))
-            {
-                _unfences[h.Name] = attempt = new GrantAttempt { NextAt = now };
-            }
+            var record = HostRecord(h.Name);
+            var attempt = record.Grant ??= new GrantAttempt { NextAt = now };
 
             if (attempt.Task is null)
             {
@@ -96,7 +98,7 @@ internal sealed partial class FailoverEngine
                 return false;
             }
 
-            _unfences.Remove(h.Name);
+            record.Grant = null;
         }
 
         var commit = await ProposeAsync(new ReadmitHost(h.Name, generation, byOperator, evidence), cancellationToken).ConfigureAwait(false);

@@ -34,7 +34,7 @@ internal sealed partial class FailoverEngine
 
             if (!SafeToAct(h, out string lease))
             {
-                JournalOnce("lease:" + h.Name, FailoverKinds.WaitLease, Subjects.Host(h.Name), Outcome.Decided,
+                JournalOnce(HostRecord(h.Name).Said, Topic.LeaseWait, FailoverKinds.WaitLease, Subjects.Host(h.Name), Outcome.Decided,
                     $"{h.Name} is fenced; its VMs are placed once it has surely stopped them: {lease}", identity: "fenced wait");
                 continue;
             }
@@ -47,7 +47,7 @@ internal sealed partial class FailoverEngine
                     : null;
                 if (skip is not null)
                 {
-                    JournalOnce("nr:" + vm.Name, DecisionKinds.VmNotRestarted, Subjects.Vm(vm.Name), Outcome.NoOp,
+                    JournalOnce(VmRecord(vm.Name).Said, Topic.NotRestarted, DecisionKinds.VmNotRestarted, Subjects.Vm(vm.Name), Outcome.NoOp,
                         $"not restarted: {skip} (its host {h.Name} failed)");
                     continue;
                 }
@@ -85,7 +85,7 @@ internal sealed partial class FailoverEngine
         {
             if (p.WaitFor.Count > 0)
             {
-                JournalOnce("nr:" + p.Vm, DecisionKinds.PlaceVm, Subjects.Vm(p.Vm), Outcome.Decided,
+                JournalOnce(VmRecord(p.Vm).Said, Topic.NotRestarted, DecisionKinds.PlaceVm, Subjects.Vm(p.Vm), Outcome.Decided,
                     $"waits for {string.Join(", ", p.WaitFor)} to run before it starts (dependency)");
                 continue;
             }
@@ -138,12 +138,13 @@ internal sealed partial class FailoverEngine
                     continue;
                 }
 
-                _said.Remove("nr:" + p.Name);
+                var record = VmRecord(p.Name);
+                record.Said.Forget(Topic.NotRestarted);
                 string text = $"placed on {p.Host} ({why.GetValueOrDefault(p.Name, reason)}), epoch {commit.Index}" + (source is null ? string.Empty : $", moved from {source}");
                 Journal(DecisionKinds.PlaceVm, Subjects.Vm(p.Name), Outcome.Succeeded, text,
                     new JsonObject { ["epoch"] = commit.Index, ["host"] = p.Host, ["from"] = source, ["reason"] = reason });
-                int tries = _starts.TryGetValue(p.Name, out var old) && old.Host == p.Host ? old.TriesOnHost + 1 : 1;
-                _starts[p.Name] = new StartWatch(p.Host, commit.Index, now + TimeSpan.FromMilliseconds(_options.StartTimeoutMs), tries);
+                int tries = record.Start is { } old && old.Host == p.Host ? old.TriesOnHost + 1 : 1;
+                record.Start = new StartWatch(p.Host, commit.Index, now + TimeSpan.FromMilliseconds(_options.StartTimeoutMs), tries);
                 LogPlaced(_logger, p.Name, p.Host, commit.Index, source ?? "-");
             }
         }
@@ -151,7 +152,7 @@ internal sealed partial class FailoverEngine
 
     private void NotRestarted(string vm, string reason, DateTimeOffset now)
     {
-        if (!JournalOnce("nr:" + vm, DecisionKinds.VmNotRestarted, Subjects.Vm(vm), Outcome.Failed, reason))
+        if (!JournalOnce(VmRecord(vm).Said, Topic.NotRestarted, DecisionKinds.VmNotRestarted, Subjects.Vm(vm), Outcome.Failed, reason))
         {
             return;
         }
@@ -223,18 +224,6 @@ internal sealed partial class FailoverEngine
         return rv is { Running: true } && rv.Epoch == vm.Epoch;
     }
 
-    private IReadOnlyCollection<string>? Avoided(string vm, DateTimeOffset now)
-    {
-        if (!_avoid.TryGetValue(vm, out var hosts))
-        {
-            return null;
-        }
-
-        foreach (var expired in hosts.Where(kv => kv.Value <= now).Select(kv => kv.Key).ToList())
-        {
-            hosts.Remove(expired);
-        }
-
-        return hosts.Count == 0 ? null : hosts.Keys;
-    }
+    private IReadOnlyCollection<string>? Avoided(string vm, DateTimeOffset now) =>
+        _vms.TryGetValue(vm, out var record) ? record.Avoided(now) : null;
 }

@@ -33,45 +33,40 @@ internal sealed partial class FailoverEngine
             }
 
             var rv = report.AppliedIndex >= vm.Epoch ? Find(report, vm.Name) : null;
-            _starts.TryGetValue(vm.Name, out var watch);
-            if (rv is { Running: true } && rv.Epoch == vm.Epoch)
+            _vms.TryGetValue(vm.Name, out var record);
+            var watch = record?.Start;
+            var next = StartDecision.Next(vm, rv, watch, now, TimeSpan.FromMilliseconds(_options.StartTimeoutMs));
+            switch (next.Step)
             {
-                if (watch is not null)
-                {
-                    _starts.Remove(vm.Name);
-                    _avoid.Remove(vm.Name);
+                case StartStep.None:
+                    continue;
+                case StartStep.Confirmed:
+                    record!.Start = null;
+                    record.AvoidNone();
                     Journal(DecisionKinds.StartVm, Subjects.Vm(vm.Name), Outcome.Succeeded,
-                        $"runs on {vm.Host} at epoch {vm.Epoch} (confirmed by its agent's report at {At(report.ReceivedAt)}, try {watch.TriesOnHost} there)",
+                        $"runs on {vm.Host} at epoch {vm.Epoch} (confirmed by its agent's report at {At(report.ReceivedAt)}, try {watch!.TriesOnHost} there)",
                         new JsonObject { ["host"] = vm.Host, ["epoch"] = vm.Epoch, ["reportedAt"] = report.ReceivedAt.ToString("O"), ["appliedIndex"] = report.AppliedIndex });
                     LogStartConfirmed(_logger, vm.Name, vm.Host, vm.Epoch);
-                }
-
-                continue;
-            }
-
-            if (watch is null || watch.Epoch != vm.Epoch || watch.Host != vm.Host)
-            {
-                _starts[vm.Name] = watch = new StartWatch(vm.Host, vm.Epoch, now + TimeSpan.FromMilliseconds(_options.StartTimeoutMs), 1);
-            }
-
-            bool refused = rv is { Running: false, Error: not null } && rv.Epoch == vm.Epoch;
-            if (watch.RetryAt is null)
-            {
-                if (!refused && now < watch.Deadline)
-                {
                     continue;
-                }
-
-                await StartFailedAsync(vm, watch, refused ? rv!.Error! : null, now, cancellationToken).ConfigureAwait(false);
-                continue;
             }
 
-            if (now >= watch.RetryAt)
+            watch = next.Watch!;
+            if (!ReferenceEquals(watch, record?.Start))
+            {
+                record ??= VmRecord(vm.Name);
+                record.Start = watch;
+            }
+
+            if (next.Step == StartStep.Failed)
+            {
+                await StartFailedAsync(vm, record!, watch, next.Error, now, cancellationToken).ConfigureAwait(false);
+            }
+            else if (next.Step == StartStep.Retry)
             {
                 var commit = await ProposeAsync(new AssignVms([new VmPlacement(vm.Name, vm.Host, true)], $"start retry {watch.TriesOnHost + 1} on {vm.Host}"), cancellationToken).ConfigureAwait(false);
                 if (commit.Result.Applied)
                 {
-                    _starts[vm.Name] = new StartWatch(vm.Host, commit.Index, now + TimeSpan.FromMilliseconds(_options.StartTimeoutMs), watch.TriesOnHost + 1);
+                    record!.Start = new StartWatch(vm.Host, commit.Index, now + TimeSpan.FromMilliseconds(_options.StartTimeoutMs), watch.TriesOnHost + 1);
                     Journal(DecisionKinds.StartVm, Subjects.Vm(vm.Name), Outcome.Decided,
                         $"retry {watch.TriesOnHost + 1} of {_options.StartTriesPerHost} on {vm.Host}, epoch {commit.Index}",
                         new JsonObject { ["host"] = vm.Host, ["epoch"] = commit.Index, ["try"] = watch.TriesOnHost + 1 });
@@ -79,13 +74,16 @@ internal sealed partial class FailoverEngine
             }
         }
 
-        foreach (var gone in _starts.Keys.Where(k => !view.Vms.TryGetValue(k, out var v) || v.Host is null || !v.Run).ToList())
+        foreach (var (name, record) in _vms)
         {
-            _starts.Remove(gone);
+            if (record.Start is not null && (!view.Vms.TryGetValue(name, out var v) || v.Host is null || !v.Run))
+            {
+                record.Start = null;
+            }
         }
     }
 
-    private async Task StartFailedAsync(VmEntry vm, StartWatch watch, string? error, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task StartFailedAsync(VmEntry vm, VmRecovery record, StartWatch watch, string? error, DateTimeOffset now, CancellationToken cancellationToken)
     {
         string host = vm.Host!;
         string what = error is null
@@ -100,13 +98,8 @@ internal sealed partial class FailoverEngine
             return;
         }
 
-        if (!_avoid.TryGetValue(vm.Name, out var avoid))
-        {
-            _avoid[vm.Name] = avoid = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        }
-
-        avoid[host] = now + TimeSpan.FromMilliseconds(_options.StartAvoidMs);
-        _starts.Remove(vm.Name);
+        record.Avoid(host, now + TimeSpan.FromMilliseconds(_options.StartAvoidMs));
+        record.Start = null;
         // Stop it on the owner first, and move it only once the owner reported it stopped: an
         // agent retries a failed start on its own while the VM is its own, so reassigning at once
         // could let a late retry there overlap with the start elsewhere.

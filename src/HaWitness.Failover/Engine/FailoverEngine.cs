@@ -40,17 +40,12 @@ internal sealed partial class FailoverEngine
     private readonly ILogger _logger;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly Dictionary<string, FenceAttempt> _fences = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, GrantAttempt> _unfences = new(StringComparer.Ordinal);
     private readonly StorageGrants _grants;
-    private readonly Dictionary<string, StartWatch> _starts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _avoid = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
-    private readonly HashSet<(string, long)> _alarmedFailures = [];
     private readonly long _origin;
     private DateTimeOffset _quorumSeenAt;
     private bool _quorumLost;
     private TimeSpan? _dueIn;
+    private DateTimeOffset _dueAt;
 
     public FailoverEngine(
         ICommandLog log,
@@ -103,71 +98,68 @@ internal sealed partial class FailoverEngine
     /// </summary>
     public void BeginLeadership()
     {
-        _fences.Clear();
-        _unfences.Clear();
-        _starts.Clear();
-        _avoid.Clear();
-        _said.Clear();
+        ForgetRecords();
+        _dueAt = default;
         _quorumLost = false;
         _quorumSeenAt = Now();
         LogLeadership(_logger, _log.View.Index, LeaseOnly);
     }
 
     /// <summary>
-    /// Runs until <paramref name="leadership"/> is cancelled (leadership lost or shutdown): a tick
-    /// every <see cref="FailoverOptions.TickMs"/> and whenever a fence completes. Never throws
-    /// for a failed step: it logs and goes on.
+    /// Whether a tick is due: a nudge came (a failure committed, a report changed, a fence or grant
+    /// completed), something the last tick waits for came due, or <see cref="FailoverOptions.TickMs"/>
+    /// passed since it. The leader loop asks on every pass.
     /// </summary>
-    public async Task RunAsync(CancellationToken leadership)
+    public bool IsDue => Volatile.Read(ref _wake).Task.IsCompleted || Now() >= _dueAt;
+
+    /// <summary>
+    /// Waits until <paramref name="longest"/> passed, the engine is nudged, or its next tick comes
+    /// due, whichever is first: the leader loop's one wait.
+    /// </summary>
+    public async Task WaitAsync(TimeSpan longest, CancellationToken cancellationToken)
     {
-        BeginLeadership();
-        while (!leadership.IsCancellationRequested)
+        var wake = Volatile.Read(ref _wake).Task;
+        var left = _dueAt - Now();
+        var period = left < longest ? left : longest;
+        if (wake.IsCompleted || period <= TimeSpan.Zero)
         {
-            try
-            {
-                await TickAsync(leadership).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (leadership.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (NotLeaderException ex)
-            {
-                LogNotLeader(_logger, ex.Message);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogTickFailed(_logger, ex);
-            }
+            return;
+        }
 
-            var wake = Volatile.Read(ref _wake);
+        await Task.WhenAny(wake, Task.Delay(period, _time, cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// One pass over everything that is due. Throws <see cref="NotLeaderException"/> when
+    /// leadership is gone; the next tick is due after <see cref="FailoverOptions.TickMs"/> or
+    /// sooner when something it waits for comes due first.
+    /// </summary>
+    public async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var wake = Volatile.Read(ref _wake);
+        if (wake.Task.IsCompleted)
+        {
+            // Taken before the state is read: a nudge from now on asks for another tick.
+            Interlocked.CompareExchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), wake);
+        }
+
+        _dueIn = null;
+        var now = Now();
+        try
+        {
+            await TickAsync(now, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
             var period = TimeSpan.FromMilliseconds(_options.TickMs);
-            if (_dueIn is { } due && due < period)
-            {
-                period = due + TimeSpan.FromMilliseconds(1); // a wait ends before the next tick: wake for it
-            }
-
-            try
-            {
-                await Task.WhenAny(wake.Task, Task.Delay(period, _time, leadership)).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            if (wake.Task.IsCompleted)
-            {
-                Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            }
+            _dueAt = Now() + (_dueIn is { } due && due < period ? due + TimeSpan.FromMilliseconds(1) : period);
         }
     }
 
-    /// <summary>One pass over everything that is due. Throws <see cref="NotLeaderException"/> when leadership is gone.</summary>
-    public async Task TickAsync(CancellationToken cancellationToken)
+    private async Task TickAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        _dueIn = null;
-        var now = Now();
+        PruneRecords(_log.View);
         if (!CheckQuorum(now))
         {
             return;
@@ -244,19 +236,17 @@ internal sealed partial class FailoverEngine
     }
 
     /// <summary>
-    /// Journals once per distinct (key, text): a condition that lasts is one row, not one per tick.
+    /// Journals once per distinct (host or VM, topic, text): a condition that lasts is one row, not one per tick.
     /// <paramref name="identity"/>, when given, replaces the text in that comparison (for texts that
     /// carry a moving deadline).
     /// </summary>
-    private bool JournalOnce(string key, string kind, string subject, Outcome outcome, string summary, JsonObject? evidence = null, string? identity = null)
+    private bool JournalOnce(SaidOnce said, string topic, string kind, string subject, Outcome outcome, string summary, JsonObject? evidence = null, string? identity = null)
     {
-        string same = identity ?? summary;
-        if (_said.TryGetValue(key, out var last) && string.Equals(last, same, StringComparison.Ordinal))
+        if (!said.Say(topic, identity ?? summary))
         {
             return false;
         }
 
-        _said[key] = same;
         Journal(kind, subject, outcome, summary, evidence);
         return true;
     }

@@ -80,6 +80,56 @@ public sealed class FailoverEngineTests
     }
 
     [Fact]
+    public void Records_AfterAFailover_KeepOnlyTheFailedHost_AndGoWhenItIsRemoved()
+    {
+        var world = TwoHosts();
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(20));
+        Assert.True(AllRunOn(world, "b"));
+
+        // The VMs' start watches and "said once" rows are done with; host a keeps its alarmed failure.
+        Assert.Equal((1, 0), world.Engine!.RecordCount);
+
+        world.Log.Append(new RemoveHost("a"), acknowledged: true);
+        world.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal((0, 0), world.Engine!.RecordCount);
+        Assert.Null(world.Violation);
+    }
+
+    [Fact]
+    public void BeginLeadership_ForgetsTheRecords_ButAFailureIsAlarmedOnce()
+    {
+        var world = TwoHosts();
+        world.Agent("a")!.Crash();
+        world.Run(TimeSpan.FromSeconds(20));
+
+        world.Engine!.BeginLeadership();
+        world.Run(TimeSpan.FromSeconds(5));
+
+        Assert.Single(world.Alarms.Raised, a => a.Kind == AlarmKind.HostFailed);
+        Assert.True(AllRunOn(world, "b"));
+        Assert.Null(world.Violation);
+    }
+
+    [Fact]
+    public async Task IsDue_AfterATick_OnlyOnceNudgedOrTheTickPeriodPassed()
+    {
+        var world = TwoHosts();
+        var engine = world.Engine!;
+        await engine.TickAsync(CancellationToken.None);
+        Assert.False(engine.IsDue);
+
+        engine.Nudge();
+        Assert.True(engine.IsDue);
+        await engine.WaitAsync(TimeSpan.FromHours(1), CancellationToken.None); // returns at once: nudged
+
+        await engine.TickAsync(CancellationToken.None);
+        Assert.False(engine.IsDue);
+        world.Clock.Advance(TimeSpan.FromMilliseconds(world.Options.TickMs));
+        Assert.True(engine.IsDue);
+    }
+
+    [Fact]
     public void FenceFailing_MovesNothing_AlarmsEveryTry_AndMovesOnceItIsVerified()
     {
         var world = TwoHosts();
