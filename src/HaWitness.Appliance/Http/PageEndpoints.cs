@@ -32,6 +32,14 @@ internal static class PageEndpoints
                 ? ops.ExitMaintenanceAsync(name, http.RequestAborted)
                 : ops.EnterMaintenanceAsync(name, form.GetValueOrDefault("force") == "true", http.RequestAborted),
                 (message, code) => HostPage(http, name, state, explain, message, code)));
+        app.MapPost("/hosts/{name}/spare", (string name, HttpContext http, OperatorState state, ExplainService explain, PlannedOperations ops) =>
+            FormAction(http, form => form.GetValueOrDefault("spare").ToString() switch
+                {
+                    "true" => ops.SetSpareAsync(name, true, http.RequestAborted),
+                    "false" => ops.SetSpareAsync(name, false, http.RequestAborted),
+                    _ => Task.FromResult(new OperationResult(false, "bad-request", "spare must be true or false", null, 0)),
+                },
+                (message, code) => HostPage(http, name, state, explain, message, code)));
         app.MapPost("/hosts/{name}/readmit", (string name, HttpContext http, OperatorState state, ExplainService explain, PlannedOperations ops) =>
             FormAction(http, form => ops.ReadmitAsync(name, form.GetValueOrDefault("reason").ToString(), http.RequestAborted),
                 (message, code) => HostPage(http, name, state, explain, message, code)));

@@ -96,9 +96,14 @@ internal sealed partial class PlannedOperations(
     public async Task<OperationResult> SetSpareAsync(string host, bool spare, CancellationToken cancellationToken)
     {
         var view = log.View;
-        if (!view.Hosts.TryGetValue(host, out var h) || h.Phase == HostPhase.Removed)
+        if (!view.Hosts.TryGetValue(host, out var h))
         {
             return Refuse(FailoverKinds.SetSpare, Subjects.Host(host), "not-found", $"no host {host}");
+        }
+
+        if (h.Phase == HostPhase.Removed)
+        {
+            return Refuse(FailoverKinds.SetSpare, Subjects.Host(host), "refused", $"host {host} was removed: it takes no VM at all (it must join again first)");
         }
 
         if (h.Spare == spare)

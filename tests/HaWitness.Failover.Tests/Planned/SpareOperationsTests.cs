@@ -96,6 +96,21 @@ public sealed class SpareOperationsTests
     }
 
     [Fact]
+    public void SetSpare_OfARemovedHost_IsRefused_AndSaysWhy()
+    {
+        var w = new World(7, new SimTimings(), new FailoverOptions(), fenceConfigured: true);
+        w.AddHost("a", 16, 32768, 3000);
+        w.AddHost("gone", 16, 32768, 3000);
+        w.Setup([], [new RemoveHost("gone")]);
+
+        var r = Sync(w.Planned!.SetSpareAsync("gone", true, CancellationToken.None));
+
+        Assert.Equal("refused", r.Code);
+        Assert.Contains("host gone was removed", r.Message, StringComparison.Ordinal);
+        Assert.False(w.Log.View.Hosts["gone"].Spare);
+    }
+
+    [Fact]
     public void Migrate_ToASpare_IsRefused()
     {
         var w = Cluster();
