@@ -208,7 +208,7 @@ internal sealed class PlanContext
         if (best >= 0)
         {
             why = anchor >= 0 ? $"kept together on {_hosts[best].Name} (rule {_rules[anchorRule].Name})"
-                : bestSpare ? "a spare host with room (failover restarts go to spares first)"
+                : bestSpare ? "a spare: failover restarts go to spares first"
                 : preferred is not null && bestRank < int.MaxValue ? $"preferred host (rule {_rules[preferRule].Name})"
                 : vm.RequiredHost is not null ? "the requested host"
                 : "the eligible host with the most room left";

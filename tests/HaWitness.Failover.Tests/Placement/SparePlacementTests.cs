@@ -50,7 +50,7 @@ public sealed class SparePlacementTests
 
         var placed = Assert.Single(plan.Placed);
         Assert.Equal("s", placed.Host);
-        Assert.Equal("a spare host with room (failover restarts go to spares first)", placed.Why);
+        Assert.Equal("a spare: failover restarts go to spares first", placed.Why);
     }
 
     [Fact]

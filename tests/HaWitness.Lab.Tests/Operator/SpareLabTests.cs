@@ -81,7 +81,7 @@ public sealed class SpareLabTests(OperatorLab lab) : IClassFixture<OperatorLab>
             "host-a's VMs running on the spare host-c", TimeSpan.FromSeconds(90));
         var placed = await lab.GetJsonAsync("/api/v1/journal?kind=PlaceVm&subject=vm:host-a-vm01");
         Assert.Contains(placed.GetProperty("decisions").EnumerateArray(),
-            d => d.GetProperty("summary").GetString()!.Contains("placed on host-c (a spare host with room (failover restarts go to spares first))", StringComparison.Ordinal));
+            d => d.GetProperty("summary").GetString()!.Contains("placed on host-c (a spare: failover restarts go to spares first)", StringComparison.Ordinal));
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal("host-c", VmHost(await lab.GetJsonAsync("/api/v1/status"), "host-a-vm01"));
 
