@@ -80,7 +80,7 @@ internal static class PageEndpoints
         var viewer = OperatorAuth.ViewerOf(http);
         var snapshot = state.Take(0);
         return snapshot.Vm(name) is { } vm
-            ? Html(http, DetailPages.Vm(vm, explain.Vm(name), [.. snapshot.Status.Hosts.Where(h => h.State is "online" or "suspect").Select(h => h.Name)], viewer, message), status)
+            ? Html(http, DetailPages.Vm(vm, explain.Vm(name), [.. snapshot.Status.Hosts.Where(h => h.State is "online" or "suspect" && !h.Spare).Select(h => h.Name)], viewer, message), status)
             : Html(http, DetailPages.NotFound($"No VM named {name} is known to this appliance.", viewer), 404);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using HaWitness.TestSupport;
 
 namespace HaWitness.Lab.Tests.Operator;
@@ -9,7 +10,7 @@ namespace HaWitness.Lab.Tests.Operator;
 /// flag, the status API, CLI and page show it, and a killed host's VMs restart on the spare and
 /// stay there until the operator moves them.
 /// </summary>
-public sealed class SpareLabTests(OperatorLab lab) : IClassFixture<OperatorLab>
+public sealed partial class SpareLabTests(OperatorLab lab) : IClassFixture<OperatorLab>
 {
     private static string? VmHost(JsonElement status, string vm) =>
         status.GetProperty("vms").EnumerateArray().First(v => v.GetProperty("name").GetString() == vm).GetProperty("host").GetString();
@@ -97,5 +98,29 @@ public sealed class SpareLabTests(OperatorLab lab) : IClassFixture<OperatorLab>
         Assert.Equal(HttpStatusCode.OK, off.StatusCode);
         Assert.Contains("host-c is a normal host again", await off.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.False((await lab.GetJsonAsync("/api/v1/hosts/host-c")).GetProperty("spare").GetBoolean());
+
+        // The page: a logged-in admin makes it a spare again from the host's page (session and CSRF token).
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false });
+        string login = await browser.GetStringAsync(new Uri(lab.Url, "/login"));
+        var loggedIn = await browser.PostAsync(new Uri(lab.Url, "/login"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["csrf"] = CsrfField().Match(login).Groups[1].Value, ["password"] = lab.Password, ["return"] = "/",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, loggedIn.StatusCode);
+        string hostPage = await browser.GetStringAsync(new Uri(lab.Url, "/hosts/host-c"));
+        Assert.Contains("id=\"spare\">Make it a spare", hostPage, StringComparison.Ordinal);
+        string csrf = CsrfField().Match(hostPage).Groups[1].Value;
+        var badForm = await browser.PostAsync(new Uri(lab.Url, "/hosts/host-c/spare"), new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf"] = csrf, ["spare"] = "maybe" }));
+        Assert.Equal(HttpStatusCode.BadRequest, badForm.StatusCode);
+        var form = await browser.PostAsync(new Uri(lab.Url, "/hosts/host-c/spare"), new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf"] = csrf, ["spare"] = "true" }));
+        Assert.Equal(HttpStatusCode.OK, form.StatusCode);
+        Assert.Contains("host-c becomes a spare", await form.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True((await lab.GetJsonAsync("/api/v1/hosts/host-c")).GetProperty("spare").GetBoolean());
+        string vmPage = await browser.GetStringAsync(new Uri(lab.Url, "/vms/host-a-vm01")); // on host-b; host-a is fenced
+        Assert.Contains("id=\"migrate\"", vmPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("<option>host-c</option>", vmPage, StringComparison.Ordinal); // no migrate to a spare offered
     }
+
+    [GeneratedRegex("name=\"csrf\" value=\"([^\"]+)\"")]
+    private static partial Regex CsrfField();
 }
