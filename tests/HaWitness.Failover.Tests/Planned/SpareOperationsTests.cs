@@ -81,6 +81,11 @@ public sealed class SpareOperationsTests
         Assert.True(w.Log.View.Hosts["a"].Spare);
         Assert.True(w.Agent("a")!.IsRunning("web") && w.Agent("a")!.IsRunning("db"));
         Assert.Contains(w.Journal.All, d => d.Kind == "SetSpare" && d.EvidenceJson.Contains("\"by\":\"operator\"", StringComparison.Ordinal));
+
+        var explain = new HaWitness.Failover.Explain.ExplainService(w.Journal, w.Log, w.Liveness!).Host("a");
+        Assert.Contains("a becomes a spare", explain.Answer, StringComparison.Ordinal);
+        Assert.True(explain.Current!["spare"]!.GetValue<bool>());
+        Assert.Contains(explain.Chain, c => c.Kind == "SetSpare");
     }
 
     [Fact]
