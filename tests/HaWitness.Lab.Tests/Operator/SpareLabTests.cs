@@ -85,6 +85,9 @@ public sealed partial class SpareLabTests(OperatorLab lab) : IClassFixture<Opera
             d => d.GetProperty("summary").GetString()!.Contains("placed on host-c (a spare: failover restarts go to spares first)", StringComparison.Ordinal));
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal("host-c", VmHost(await lab.GetJsonAsync("/api/v1/status"), "host-a-vm01"));
+        string metrics = await lab.Anonymous.GetStringAsync(new Uri(lab.Url, "/metrics"));
+        Assert.Contains("hawitness_spare_hosts 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("hawitness_vms_on_spares 2\n", metrics, StringComparison.Ordinal);
 
         // On the operator's word one goes back to a normal host; the other stays on the spare.
         (code, stdout, _) = await lab.CliAsync("vm", "migrate", "host-a-vm01", "host-b", "--password-file", lab.PasswordFile);
