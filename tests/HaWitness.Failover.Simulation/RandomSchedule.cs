@@ -4,8 +4,8 @@ using HaWitness.Core.Configuration;
 namespace HaWitness.Failover.Simulation;
 
 /// <summary>
-/// Builds one seed's world and fault schedule: 2–4 hosts, a handful of VMs (priorities, HA off,
-/// dependencies, rules), a target configured or not, drifting clocks; then, during the fault
+/// Builds one seed's world and fault schedule: 2–4 hosts (one a spare in some seeds), a handful
+/// of VMs (priorities, HA off, dependencies, rules), a target configured or not, drifting clocks; then, during the fault
 /// phase, host crashes and returns, isolated hosts, cut links, witness isolation, appliance
 /// crashes (also in the middle of proposals), slow and failing fences, failed starts, maintenance
 /// and migrations; then a calm phase in which everything is repaired.
@@ -148,6 +148,13 @@ internal static class RandomSchedule
         if (vms.Count >= 1 && rng.NextDouble() < 0.3)
         {
             more.Add(new SetPlacementRule(new PlacementRule("prefer", PlacementRuleKind.PreferHost, [vms[^1].Name], [names[rng.Next(names.Length)]])));
+        }
+
+        if (world.Seed % 4 == 0 && names.Length >= 3)
+        {
+            // A spare in every fourth seed of three hosts or more, from the seed rather than the
+            // random stream, so the other seeds keep their schedules. It may own VMs from the start.
+            more.Add(new SetSpare(names[^1], true));
         }
 
         world.Setup(vms, more);

@@ -20,6 +20,12 @@ internal static partial class Scenario
             ("end", _, _) => _ => { },
             ("host", var h, "crash") => x => x.Agent(h)!.Crash(),
             ("host", var h, "boot") => x => x.Agent(h)!.Boot(),
+            ("host", var h, "spare") => x => x.Operator(p => p.SetSpareAsync(h, w[5] switch
+            {
+                "on" => true,
+                "off" => false,
+                _ => throw new FormatException($"events: '{line}' is not 'host NAME spare on|off'"),
+            }, CancellationToken.None)),
             ("host", var h, "readmit") => x => x.Operator(p => p.ReadmitAsync(h, "the operator checked the host", CancellationToken.None)),
             ("network", var n, "off") => x => x.Net.Isolate(n),
             ("network", var n, "on") => x => x.Net.Reconnect(n),

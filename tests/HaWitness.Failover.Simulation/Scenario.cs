@@ -39,6 +39,11 @@ internal static partial class Scenario
                     break;
                 case "host":
                     hosts.Add((words[1], Int(Arg(words, "cpus")), Int(Arg(words, "memory")), Int(Arg(words, "toff", "3000"))));
+                    if (words.Contains("spare"))
+                    {
+                        more.Add(new SetSpare(words[1], true));
+                    }
+
                     break;
                 case "vm":
                     vms.Add(new AddVm(words[1], Arg(words, "on"), !words.Contains("stopped"), !(Arg(words, "ha", "on") == "off"),
@@ -119,7 +124,7 @@ internal static partial class Scenario
             foreach (var h in status.Hosts)
             {
                 var agent = world.Agent(h.Name)!;
-                sb.AppendLine($"host {h.Name}: {h.State}, generation {h.Generation}, {h.Vms} VM(s); machine {(agent.Up ? "up" : "down")}, {(world.Target.CanWrite(agent.Iqn) ? "can write" : "cut off the storage")}");
+                sb.AppendLine($"host {h.Name}: {h.State}{(h.Spare ? " (spare)" : string.Empty)}, generation {h.Generation}, {h.Vms} VM(s); machine {(agent.Up ? "up" : "down")}, {(world.Target.CanWrite(agent.Iqn) ? "can write" : "cut off the storage")}");
             }
 
             foreach (var v in status.Vms)

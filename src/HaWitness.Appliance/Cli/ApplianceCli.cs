@@ -22,6 +22,7 @@ internal static class ApplianceCli
         root.Subcommands.Add(Operator.ActionCommands.Explain());
         root.Subcommands.Add(Operator.ActionCommands.Maintenance());
         root.Subcommands.Add(Operator.ActionCommands.Readmit());
+        root.Subcommands.Add(Operator.ActionCommands.Host());
         root.Subcommands.Add(Operator.ActionCommands.Vm());
         return await CliRunner.InvokeAsync(root, args).ConfigureAwait(false);
     }

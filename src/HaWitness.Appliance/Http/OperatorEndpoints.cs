@@ -1,5 +1,6 @@
 using System.Globalization;
 using HaWitness.Cluster.State;
+using HaWitness.Core.Configuration;
 using HaWitness.Core.Journal;
 using HaWitness.Failover;
 using HaWitness.Failover.Planned;
@@ -13,7 +14,7 @@ namespace HaWitness.Appliance.Http;
 /// The operators' JSON API beside the existing routes: <c>/api/v1/hosts[/{name}]</c>,
 /// <c>/api/v1/vms[/{name}]</c>, <c>/api/v1/alarms</c>, <c>/api/v1/journal</c> (cursor paging,
 /// filters by subject and kind), the body-style actions (<c>POST /api/v1/hosts/{name}/maintenance</c>
-/// <c>{"enter": bool}</c>, <c>POST /api/v1/hosts/{name}/readmit</c> <c>{"reason": text}</c>,
+/// <c>{"enter": bool}</c>, <c>POST /api/v1/hosts/{name}/spare</c> <c>{"spare": bool}</c>, <c>POST /api/v1/hosts/{name}/readmit</c> <c>{"reason": text}</c>,
 /// <c>POST /api/v1/vms/{name}/migrate|ha|priority</c>), the OpenAPI document
 /// and <c>/metrics</c>. Bad input is a 4xx with a sentence, never a 500.
 /// </summary>
@@ -48,6 +49,18 @@ internal static class OperatorEndpoints
                 false => Result(await ops.ExitMaintenanceAsync(name, http.RequestAborted).ConfigureAwait(false)),
                 null => JsonBody.Error(400, "bad_request", "the body needs \"enter\": true (enter maintenance) or false (leave it)"),
             };
+        });
+        app.MapPost("/api/v1/hosts/{name}/spare", async (string name, HttpContext http, PlannedOperations ops) =>
+        {
+            if (!Names.IsValidHostName(name))
+            {
+                return JsonBody.Error(400, "bad_request", "not a valid host name (1 to 63 letters, digits, '-' or '.', starting with a letter or digit)");
+            }
+
+            var (body, error) = await JsonBody.ReadAsync(http.Request, OperatorJson.Default.SpareRequest, MaxBodyBytes, http.RequestAborted).ConfigureAwait(false);
+            return error ?? (body!.Spare is { } spare
+                ? Result(await ops.SetSpareAsync(name, spare, http.RequestAborted).ConfigureAwait(false))
+                : JsonBody.Error(400, "bad_request", "the body needs \"spare\": true (make it a spare) or false (a normal host again)"));
         });
         app.MapPost("/api/v1/hosts/{name}/readmit", async (string name, HttpContext http, PlannedOperations ops) =>
         {

@@ -32,6 +32,14 @@ internal static class PageEndpoints
                 ? ops.ExitMaintenanceAsync(name, http.RequestAborted)
                 : ops.EnterMaintenanceAsync(name, form.GetValueOrDefault("force") == "true", http.RequestAborted),
                 (message, code) => HostPage(http, name, state, explain, message, code)));
+        app.MapPost("/hosts/{name}/spare", (string name, HttpContext http, OperatorState state, ExplainService explain, PlannedOperations ops) =>
+            FormAction(http, form => form.GetValueOrDefault("spare").ToString() switch
+                {
+                    "true" => ops.SetSpareAsync(name, true, http.RequestAborted),
+                    "false" => ops.SetSpareAsync(name, false, http.RequestAborted),
+                    _ => Task.FromResult(new OperationResult(false, "bad-request", "spare must be true or false", null, 0)),
+                },
+                (message, code) => HostPage(http, name, state, explain, message, code)));
         app.MapPost("/hosts/{name}/readmit", (string name, HttpContext http, OperatorState state, ExplainService explain, PlannedOperations ops) =>
             FormAction(http, form => ops.ReadmitAsync(name, form.GetValueOrDefault("reason").ToString(), http.RequestAborted),
                 (message, code) => HostPage(http, name, state, explain, message, code)));
@@ -72,7 +80,7 @@ internal static class PageEndpoints
         var viewer = OperatorAuth.ViewerOf(http);
         var snapshot = state.Take(0);
         return snapshot.Vm(name) is { } vm
-            ? Html(http, DetailPages.Vm(vm, explain.Vm(name), [.. snapshot.Status.Hosts.Where(h => h.State is "online" or "suspect").Select(h => h.Name)], viewer, message), status)
+            ? Html(http, DetailPages.Vm(vm, explain.Vm(name), [.. snapshot.Status.Hosts.Where(h => h.State is "online" or "suspect" && !h.Spare).Select(h => h.Name)], viewer, message), status)
             : Html(http, DetailPages.NotFound($"No VM named {name} is known to this appliance.", viewer), 404);
     }
 

@@ -80,7 +80,7 @@ public sealed class QuorumView : IClusterView
         return [.. view.Hosts.Values.OrderBy(h => h.Name, StringComparer.Ordinal).Select(h => new HostStatus(
             h.Name, HostState(h), LeaseAgeMs(h.Name), h.Fenced, h.Maintenance, h.Generation,
             h.Voter, h.RaftEndpoint, h.InitiatorIqn, h.Hypervisor, h.Cpus, h.MemoryMb, owned.GetValueOrDefault(h.Name),
-            _tracker.LastReport(h.Name) is { } r && r.Generation == h.Generation ? r.AppliedIndex : null))];
+            _tracker.LastReport(h.Name) is { } r && r.Generation == h.Generation ? r.AppliedIndex : null, h.Spare))];
     }
 
     /// <inheritdoc />

@@ -16,6 +16,7 @@ namespace HaWitness.Cluster.State;
 [JsonDerivedType(typeof(ReadmitHost), nameof(ReadmitHost))]
 [JsonDerivedType(typeof(SetMaintenance), nameof(SetMaintenance))]
 [JsonDerivedType(typeof(RemoveHost), nameof(RemoveHost))]
+[JsonDerivedType(typeof(SetSpare), nameof(SetSpare))]
 [JsonDerivedType(typeof(AddVm), nameof(AddVm))]
 [JsonDerivedType(typeof(AssignVm), nameof(AssignVm))]
 [JsonDerivedType(typeof(SetVmRun), nameof(SetVmRun))]

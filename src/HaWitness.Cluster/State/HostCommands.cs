@@ -236,6 +236,30 @@ public sealed record SetMaintenance(string Name, bool On) : ClusterCommand
     public override string Describe() => $"host {Name} {(On ? "enters" : "leaves")} maintenance";
 }
 
+/// <summary>
+/// Makes a host a contingency host (spare) or a normal one again. Only the flag changes: VMs that
+/// run on it stay there (the operator moves them when it suits), none moves back by itself.
+/// </summary>
+public sealed record SetSpare(string Name, bool Spare) : ClusterCommand
+{
+    internal override ApplyResult Apply(MutableState state, long index)
+    {
+        if (!state.TryHost(Name, out var h) || h.Phase == HostPhase.Removed)
+        {
+            return ApplyResult.Reject($"no host {Name}");
+        }
+
+        state.Hosts[Name] = h with { Spare = Spare };
+        return ApplyResult.Ok;
+    }
+
+    /// <inheritdoc />
+    public override (IReadOnlyList<string>? Hosts, IReadOnlyList<string>? Vms) Touches => ([Name], []);
+
+    /// <inheritdoc />
+    public override string Describe() => Spare ? $"host {Name} becomes a spare" : $"host {Name} is no longer a spare";
+}
+
 /// <summary>An operator removes a host for good: its identity is revoked (it can no longer join or talk Raft).</summary>
 public sealed record RemoveHost(string Name) : ClusterCommand
 {

@@ -42,6 +42,13 @@ public sealed record HostEntry
     /// <summary>In planned maintenance: excluded from placement; not failed over.</summary>
     public bool Maintenance { get; init; }
 
+    /// <summary>
+    /// A contingency host: planned placement never chooses it, failover restarts choose it first,
+    /// and its capacity counts as room for failovers. VMs on it stay until an operator moves them.
+    /// Absent in entries and snapshots written before spares existed: not a spare.
+    /// </summary>
+    public bool Spare { get; init; }
+
     /// <summary>Whether the host is in the Raft voter set.</summary>
     public bool Voter { get; init; } = true;
 

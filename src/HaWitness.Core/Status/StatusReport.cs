@@ -31,7 +31,8 @@ public sealed record HostStatus(
     int Cpus = 0,
     long MemoryMb = 0,
     int Vms = 0,
-    long? AppliedIndex = null);
+    long? AppliedIndex = null,
+    bool Spare = false);
 
 /// <summary>One VM as the appliance sees it.</summary>
 public sealed record VmStatus(

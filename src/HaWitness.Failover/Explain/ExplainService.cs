@@ -19,7 +19,7 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
     private static readonly HashSet<string> HostKinds = new(StringComparer.Ordinal)
     {
         DecisionKinds.HostFailed, DecisionKinds.FenceHost, FailoverKinds.WaitLease, DecisionKinds.Maintenance,
-        FailoverKinds.ReadmitHost, DecisionKinds.UnfenceHost, DecisionKinds.GrantInitiator,
+        FailoverKinds.ReadmitHost, DecisionKinds.UnfenceHost, DecisionKinds.GrantInitiator, FailoverKinds.SetSpare,
     };
 
     public ExplainAnswer Vm(string name, int limit = 100)
@@ -85,6 +85,7 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
             ["phase"] = h.Phase.ToString().ToLowerInvariant(),
             ["fenced"] = h.Fenced,
             ["maintenance"] = h.Maintenance,
+            ["spare"] = h.Spare,
             ["generation"] = h.Generation,
             ["failedGeneration"] = h.FailedGeneration,
             ["vms"] = new JsonArray([.. view.VmsOn(name).Select(v => v.Name).Order(StringComparer.Ordinal).Select(v => (JsonNode?)v)]),
@@ -145,7 +146,11 @@ internal sealed class ExplainService(IDecisionJournal journal, ICommandLog log, 
             : readmitted.Length > 0 ? $"{h.Name} is active: {readmitted}."
             : lastFailure is not null ? $"{h.Name} is active (generation {h.Generation}); it was declared failed before: {lastFailure.Summary()}."
             : $"{h.Name} is active (generation {h.Generation}); it was never declared failed.";
-        return answer + GrantNotLanded(newestFirst);
+        string madeSpare = Latest(FailoverKinds.SetSpare, Outcome.Decided);
+        string spare = !h.Spare ? string.Empty
+            : madeSpare.Length == 0 ? $" {h.Name} is a spare: failover restarts go there first, planned placement never does."
+            : $" {madeSpare}.";
+        return answer + spare + GrantNotLanded(newestFirst);
     }
 
     /// <summary>

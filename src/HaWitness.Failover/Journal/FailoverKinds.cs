@@ -20,6 +20,8 @@ internal static class FailoverKinds
     public const string SetVmHa = "SetVmHa";
     /// <summary>An operator changed a VM's restart priority.</summary>
     public const string SetVmPriority = "SetVmPriority";
+    /// <summary>An operator made a host a spare (contingency host) or a normal host again.</summary>
+    public const string SetSpare = "SetSpare";
     /// <summary>Placement rules changed.</summary>
     public const string PlacementRule = "PlacementRule";
 }

@@ -36,7 +36,7 @@ internal static class PlacementInput
                 : h.Fenced ? "fenced"
                 : h.Maintenance ? "in maintenance"
                 : unavailable?.Invoke(h.Name);
-            hosts.Add(new HostSlot(h.Name, h.Cpus, h.MemoryMb, cpu.GetValueOrDefault(h.Name), mem.GetValueOrDefault(h.Name), why));
+            hosts.Add(new HostSlot(h.Name, h.Cpus, h.MemoryMb, cpu.GetValueOrDefault(h.Name), mem.GetValueOrDefault(h.Name), why, h.Spare));
         }
 
         return hosts;

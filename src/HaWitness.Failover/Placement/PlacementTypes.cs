@@ -5,9 +5,9 @@ namespace HaWitness.Failover.Placement;
 /// <summary>Why a plan is made: failover restarts use every free resource; planned moves keep the admission reserve.</summary>
 internal enum PlacementPurpose
 {
-    /// <summary>Restarting the VMs of a failed host: all capacity may be used.</summary>
+    /// <summary>Restarting the VMs of a failed host: all capacity may be used, spares first.</summary>
     Failover,
-    /// <summary>Maintenance, migration, placing an unplaced VM: admission control applies.</summary>
+    /// <summary>Maintenance, migration, placing an unplaced VM: admission control applies; spares take nothing.</summary>
     Planned,
 }
 
@@ -18,7 +18,9 @@ internal enum PlacementPurpose
 /// <param name="UsedCpus">CPUs of the VMs it already runs or will run.</param>
 /// <param name="UsedMemoryMb">Memory of the VMs it already runs or will run.</param>
 /// <param name="Ineligible">Why it takes no VM (failed, fenced, maintenance), or null when it may.</param>
-internal sealed record HostSlot(string Name, int Cpus, long MemoryMb, int UsedCpus, long UsedMemoryMb, string? Ineligible = null);
+/// <param name="Spare">A contingency host: chosen first by failover restarts, never by planned placement;
+/// its capacity counts for admission control and failure tolerance like any eligible host's.</param>
+internal sealed record HostSlot(string Name, int Cpus, long MemoryMb, int UsedCpus, long UsedMemoryMb, string? Ineligible = null, bool Spare = false);
 
 /// <summary>A VM to place.</summary>
 /// <param name="Name">VM name.</param>

@@ -13,6 +13,8 @@ internal sealed class PlanContext
     private readonly long[] _freeCpu;
     private readonly long[] _freeMem;
     private readonly bool[] _eligible;
+    private readonly bool[] _spare;
+    private readonly bool _planned;
     private readonly Dictionary<string, VmDemand> _inPlan;
     private readonly Dictionary<string, List<int>> _rulesOfVm = new(StringComparer.Ordinal);
     private readonly PlacementRule[] _rules;
@@ -33,6 +35,8 @@ internal sealed class PlanContext
         _freeCpu = new long[n];
         _freeMem = new long[n];
         _eligible = new bool[n];
+        _spare = new bool[n];
+        _planned = request.Purpose == PlacementPurpose.Planned;
         for (int i = 0; i < n; i++)
         {
             var h = _hosts[i];
@@ -41,6 +45,7 @@ internal sealed class PlanContext
             _freeCpu[i] = _capCpu[i] - (h.UsedCpus * 1000L);
             _freeMem[i] = h.MemoryMb - h.UsedMemoryMb;
             _eligible[i] = h.Ineligible is null;
+            _spare[i] = h.Spare;
         }
 
         _inPlan = new Dictionary<string, VmDemand>(request.Vms.Count, StringComparer.Ordinal);
@@ -97,7 +102,11 @@ internal sealed class PlanContext
         return false;
     }
 
-    /// <summary>The best host for <paramref name="vm"/>, or -1 with the reason.</summary>
+    /// <summary>
+    /// The best host for <paramref name="vm"/>, or -1 with the reason. A planned placement never
+    /// chooses a spare; a failover restart chooses a spare with room before any other host (after
+    /// keep-together, before prefer-host rules): that is what the spare's capacity is kept for.
+    /// </summary>
     public int ChooseHost(VmDemand vm, out string why)
     {
         _rulesOfVm.TryGetValue(vm.Name, out var rules);
@@ -144,7 +153,9 @@ internal sealed class PlanContext
         int bestRank = int.MaxValue;
         double bestRoom = double.NegativeInfinity;
         bool bestFitsGroup = false;
+        bool bestSpare = false;
         int eligible = 0;
+        int spares = 0;
         int roomy = 0;
         string? apartBlock = null;
         for (int h = 0; h < _hosts.Count; h++)
@@ -152,6 +163,12 @@ internal sealed class PlanContext
             if (!_eligible[h] || (vm.AvoidHosts?.Contains(_hosts[h].Name) ?? false)
                 || (vm.RequiredHost is not null && !string.Equals(vm.RequiredHost, _hosts[h].Name, StringComparison.Ordinal)))
             {
+                continue;
+            }
+
+            if (_planned && _spare[h])
+            {
+                spares++;
                 continue;
             }
 
@@ -179,16 +196,19 @@ internal sealed class PlanContext
             double room = Math.Min(
                 (double)(_freeCpu[h] - cpu) / Math.Max(1, _capCpu[h]),
                 (double)(_freeMem[h] - vm.MemoryMb) / Math.Max(1, _hosts[h].MemoryMb));
+            bool spare = _spare[h];
             if (best < 0 || (fitsGroup && !bestFitsGroup)
-                || (fitsGroup == bestFitsGroup && (rank < bestRank || (rank == bestRank && room > bestRoom))))
+                || (fitsGroup == bestFitsGroup && spare && !bestSpare)
+                || (fitsGroup == bestFitsGroup && spare == bestSpare && (rank < bestRank || (rank == bestRank && room > bestRoom))))
             {
-                (best, bestRank, bestRoom, bestFitsGroup) = (h, rank, room, fitsGroup);
+                (best, bestRank, bestRoom, bestFitsGroup, bestSpare) = (h, rank, room, fitsGroup, spare);
             }
         }
 
         if (best >= 0)
         {
             why = anchor >= 0 ? $"kept together on {_hosts[best].Name} (rule {_rules[anchorRule].Name})"
+                : bestSpare ? "a spare: failover restarts go to spares first"
                 : preferred is not null && bestRank < int.MaxValue ? $"preferred host (rule {_rules[preferRule].Name})"
                 : vm.RequiredHost is not null ? "the requested host"
                 : "the eligible host with the most room left";
@@ -196,6 +216,7 @@ internal sealed class PlanContext
         }
 
         why = vm.RequiredHost is not null && eligible == 0 ? $"host {vm.RequiredHost} cannot take it ({IneligibleReason(vm.RequiredHost)})"
+            : eligible == 0 && spares > 0 ? "no eligible host (every other host is failed, fenced, in maintenance or a spare, and spares take VMs only in a failover)"
             : eligible == 0 ? "no eligible host (every other host is failed, fenced or in maintenance)"
             : roomy == 0 ? string.Create(CultureInfo.InvariantCulture, $"no capacity (needs {vm.Cpus} CPU, {vm.MemoryMb} MiB; no eligible host has that free)")
             : anchor >= 0 ? $"rule {_rules[anchorRule].Name} keeps it on {_hosts[anchor].Name}, which has no room"
@@ -245,7 +266,8 @@ internal sealed class PlanContext
     }
 
     private string IneligibleReason(string host) =>
-        _hostIndex.TryGetValue(host, out int i) ? _hosts[i].Ineligible ?? "no room" : "no such host";
+        !_hostIndex.TryGetValue(host, out int i) ? "no such host"
+        : _hosts[i].Ineligible ?? (_planned && _spare[i] ? "it is a spare: it takes VMs only in a failover" : "no room");
 
     private static int IndexOf(int[] array, int value)
     {
@@ -255,6 +277,7 @@ internal sealed class PlanContext
 
     private static long MilliCpu(int cpus, double overcommit) => (long)Math.Floor(cpus * 1000.0 * Math.Max(overcommit, 0.01));
 
+    /// <summary>Every eligible host counts, spares too: their room is what a failover would use.</summary>
     private static (long Cpu, long Mem) AdmissionCapacity(PlacementRequest request, out long demandCpu, out long demandMem)
     {
         var eligible = request.Hosts.Where(h => h.Ineligible is null).ToList();

@@ -45,16 +45,36 @@ internal sealed partial class PlannedOperations
         return new OperationResult(true, code, message, index, id);
     }
 
-    private PlacementRequest Request(ClusterView view, List<VmDemand> vms, string? leaving) => new()
+    /// <summary>
+    /// A planned request. <paramref name="leaving"/> is a host being emptied (it takes nothing and
+    /// its room no longer counts); <paramref name="moving"/> is a VM leaving its host, which stays
+    /// in the cluster: its room still counts for admission control, without that VM's load (so
+    /// VMs can be moved back off a spare in a full cluster).
+    /// </summary>
+    private PlacementRequest Request(ClusterView view, List<VmDemand> vms, string? leaving, VmEntry? moving = null)
     {
-        Hosts = PlacementInput.Hosts(view, h => h == leaving ? "being emptied" : liveness.LastReport(h) is null ? "not heard from" : null),
-        Vms = vms,
-        Placed = PlacementInput.Placed(view),
-        Rules = [.. view.Rules.Values.OrderBy(r => r.Name, StringComparer.Ordinal)],
-        Purpose = PlacementPurpose.Planned,
-        ReserveHostFailures = options.ReserveHostFailures,
-        CpuOvercommit = options.CpuOvercommit,
-    };
+        var hosts = PlacementInput.Hosts(view, h => h == leaving ? "being emptied" : liveness.LastReport(h) is null ? "not heard from" : null);
+        int source = moving is { Host: { } from } && (moving.Run || moving.Moving) ? hosts.FindIndex(s => s.Name == from) : -1;
+        if (source >= 0)
+        {
+            hosts[source] = hosts[source] with
+            {
+                UsedCpus = hosts[source].UsedCpus - moving!.Cpus,
+                UsedMemoryMb = hosts[source].UsedMemoryMb - moving.MemoryMb,
+            };
+        }
+
+        return new PlacementRequest
+        {
+            Hosts = hosts,
+            Vms = vms,
+            Placed = PlacementInput.Placed(view),
+            Rules = [.. view.Rules.Values.OrderBy(r => r.Name, StringComparer.Ordinal)],
+            Purpose = PlacementPurpose.Planned,
+            ReserveHostFailures = options.ReserveHostFailures,
+            CpuOvercommit = options.CpuOvercommit,
+        };
+    }
 
     [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "Operator: {Command} committed at {Index}")]
     private static partial void LogOperation(ILogger logger, string command, long index);
@@ -64,4 +84,7 @@ internal sealed partial class PlannedOperations
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Maintenance of {Host}: {On}: {Message}")]
     private static partial void LogMaintenance(ILogger logger, string host, bool on, string message);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Spare {Host}: {Spare}: {Message}")]
+    private static partial void LogSpare(ILogger logger, string host, bool spare, string message);
 }

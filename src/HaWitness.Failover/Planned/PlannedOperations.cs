@@ -87,6 +87,39 @@ internal sealed partial class PlannedOperations(
         return result;
     }
 
+    /// <summary>
+    /// Makes <paramref name="host"/> a spare (planned placement stops choosing it; failover
+    /// restarts choose it first) or a normal host again. Nothing moves either way: VMs on it keep
+    /// running until the operator migrates them, because a move stops the VM, and a flag
+    /// should never cost a VM its uptime.
+    /// </summary>
+    public async Task<OperationResult> SetSpareAsync(string host, bool spare, CancellationToken cancellationToken)
+    {
+        var view = log.View;
+        if (!view.Hosts.TryGetValue(host, out var h))
+        {
+            return Refuse(FailoverKinds.SetSpare, Subjects.Host(host), "not-found", $"no host {host}");
+        }
+
+        if (h.Phase == HostPhase.Removed)
+        {
+            return Refuse(FailoverKinds.SetSpare, Subjects.Host(host), "refused", $"host {host} was removed: it takes no VM at all (it must join again first)");
+        }
+
+        if (h.Spare == spare)
+        {
+            return Done(FailoverKinds.SetSpare, Subjects.Host(host), Outcome.NoOp, "noop", $"{host} is already {(spare ? "a spare" : "a normal host")}", null);
+        }
+
+        var owned = view.VmsOn(host).Select(v => v.Name).Order(StringComparer.Ordinal).ToList();
+        string summary = !spare ? $"{host} is a normal host again: planned placement may choose it; its {owned.Count} VM(s) stay where they are"
+            : owned.Count == 0 ? $"{host} becomes a spare: it takes VMs only when a failover restarts them, and first"
+            : $"{host} becomes a spare: it takes VMs only when a failover restarts them, and first; {owned.Count} VM(s) still on it stay until you migrate them ({string.Join(", ", owned)})";
+        var result = await CommitAsync(new SetSpare(host, spare), FailoverKinds.SetSpare, Subjects.Host(host), summary, cancellationToken).ConfigureAwait(false);
+        LogSpare(logger, host, spare, result.Message);
+        return result;
+    }
+
     /// <summary>Moves <paramref name="vm"/> to <paramref name="host"/>: stopped on its owner, then started there (cold migration).</summary>
     public async Task<OperationResult> MigrateAsync(string vm, string host, CancellationToken cancellationToken)
     {
@@ -101,7 +134,7 @@ internal sealed partial class PlannedOperations(
             return Done(FailoverKinds.MigrateVm, Subjects.Vm(vm), Outcome.NoOp, "noop", $"{vm} is already on {host}", null);
         }
 
-        var plan = PlacementPlanner.Plan(Request(view, [PlacementInput.Demand(v, v.Host is null ? null : [v.Host], host) with { DependsOn = [] }], v.Host));
+        var plan = PlacementPlanner.Plan(Request(view, [PlacementInput.Demand(v, v.Host is null ? null : [v.Host], host) with { DependsOn = [] }], null, v));
         if (plan.Placed.Count == 0)
         {
             return Refuse(FailoverKinds.MigrateVm, Subjects.Vm(vm), "refused", $"migrate {vm} to {host} refused: {plan.NotPlaced[0].Reason}");

@@ -31,4 +31,5 @@ public sealed record FailoverStatus(
 /// <param name="Vms">VMs it owns.</param>
 /// <param name="FreeCpus">CPUs not taken by the VMs it owns.</param>
 /// <param name="FreeMemoryMb">Memory not taken by the VMs it owns.</param>
-public sealed record FailoverHostStatus(string Name, string State, string Generation, int Vms, int FreeCpus, long FreeMemoryMb);
+/// <param name="Spare">A contingency host: failover restarts go there first, planned placement never does.</param>
+public sealed record FailoverHostStatus(string Name, string State, string Generation, int Vms, int FreeCpus, long FreeMemoryMb, bool Spare = false);

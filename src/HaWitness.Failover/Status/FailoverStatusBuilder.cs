@@ -28,7 +28,7 @@ internal static class FailoverStatusBuilder
                 : report is null || liveness.SinceReport(h.Name) is not { } age || age > silentAfter ? "silent"
                 : "online";
             hosts.Add(new FailoverHostStatus(h.Name, state, h.Generation, view.VmsOn(h.Name).Count(),
-                h.Cpus - slot.UsedCpus, h.MemoryMb - slot.UsedMemoryMb));
+                h.Cpus - slot.UsedCpus, h.MemoryMb - slot.UsedMemoryMb, h.Spare));
         }
 
         var vms = view.Vms.Values

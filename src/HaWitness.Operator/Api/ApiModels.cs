@@ -9,6 +9,7 @@ namespace HaWitness.Operator.Api;
 /// <param name="LeaseAgeMs">Milliseconds since its last acknowledged heartbeat, or null if never heard.</param>
 /// <param name="Fenced">Cut off the storage (or declared fenced by lease).</param>
 /// <param name="Maintenance">In planned maintenance.</param>
+/// <param name="Spare">A contingency host: it takes VMs only when a failover restarts them (and first); VMs on it stay until an operator moves them.</param>
 /// <param name="Generation">The agent's generation id.</param>
 /// <param name="Voter">In the Raft voter set.</param>
 /// <param name="Hypervisor"><c>sim</c>, <c>vix</c> or <c>libvirt</c>.</param>
@@ -24,6 +25,7 @@ public sealed record HostView(
     long? LeaseAgeMs,
     bool Fenced,
     bool Maintenance,
+    bool Spare,
     string? Generation,
     bool Voter,
     string? Hypervisor,
@@ -69,6 +71,10 @@ public sealed record AlarmsReport(IReadOnlyList<ActiveAlarm> Alarms);
 /// <param name="Enter">true to enter maintenance, false to leave it.</param>
 /// <param name="Force">Enter even when some running VM has nowhere to go (it stays).</param>
 public sealed record MaintenanceRequest(bool? Enter, bool Force = false);
+
+/// <summary>Body of <c>POST /api/v1/hosts/{name}/spare</c>.</summary>
+/// <param name="Spare">true to make the host a spare (contingency host), false to make it a normal host again.</param>
+public sealed record SpareRequest(bool? Spare);
 
 /// <summary>Body of <c>POST /api/v1/hosts/{name}/readmit</c>.</summary>
 /// <param name="Reason">Why the operator vouches that the host no longer writes stale data (journaled; 1..500 characters).</param>

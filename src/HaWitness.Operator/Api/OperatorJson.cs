@@ -13,6 +13,7 @@ namespace HaWitness.Operator.Api;
 [JsonSerializable(typeof(JournalPage))]
 [JsonSerializable(typeof(AlarmsReport))]
 [JsonSerializable(typeof(MaintenanceRequest))]
+[JsonSerializable(typeof(SpareRequest))]
 [JsonSerializable(typeof(ReadmitRequest))]
 [JsonSerializable(typeof(MigrateRequest))]
 [JsonSerializable(typeof(HaRequest))]

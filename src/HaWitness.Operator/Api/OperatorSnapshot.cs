@@ -36,6 +36,6 @@ internal sealed record OperatorSnapshot(
     public VmStatus? Vm(string name) => Status.Vms.FirstOrDefault(v => v.Name == name);
 
     private static HostView View(HostStatus h, FailoverHostStatus? f, IReadOnlyList<string> vms) => new(
-        h.Name, h.State, h.LeaseAgeMs, h.Fenced, h.Maintenance, h.Generation, h.Voter, h.Hypervisor, h.InitiatorIqn,
+        h.Name, h.State, h.LeaseAgeMs, h.Fenced, h.Maintenance, h.Spare, h.Generation, h.Voter, h.Hypervisor, h.InitiatorIqn,
         h.Cpus, h.MemoryMb, f?.FreeCpus ?? h.Cpus, f?.FreeMemoryMb ?? h.MemoryMb, vms);
 }

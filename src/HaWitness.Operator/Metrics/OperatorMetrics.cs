@@ -37,6 +37,9 @@ internal sealed class OperatorMetrics : IDisposable
         _refusals = _meter.CreateCounter<long>("hawitness_refusals_total", description: "Refused unauthenticated requests by kind (join-token, member-key, login, raft-tls, join), journaled as one row per source and minute");
         _meter.CreateObservableGauge("hawitness_hosts", () => HostGauge(), description: "Hosts by state");
         _meter.CreateObservableGauge("hawitness_vms", () => VmGauge(), description: "VMs by state");
+        _meter.CreateObservableGauge("hawitness_spare_hosts", () => Gauge(s => s.Status.Hosts.Count(h => h.Spare)), description: "Spare (contingency) hosts");
+        _meter.CreateObservableGauge("hawitness_vms_on_spares", () => Gauge(s => s.Status.Hosts.Where(h => h.Spare).Sum(h => h.Vms)),
+            description: "VMs owned by spare hosts: after a failover they stay there until an operator moves them");
         _meter.CreateObservableGauge("hawitness_quorum", () => Gauge(s => s.Status.Quorum.HasQuorum ? 1 : 0), description: "1 when this appliance has quorum and may decide, else 0");
         _meter.CreateObservableGauge("hawitness_quorum_voters", () => Gauge(s => s.Status.Quorum.Voters), description: "Voters in the Raft configuration");
         _meter.CreateObservableGauge("hawitness_quorum_reachable", () => Gauge(s => s.Status.Quorum.Reachable), description: "Voters this appliance hears");

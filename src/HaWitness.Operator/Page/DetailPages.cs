@@ -25,6 +25,10 @@ internal static class DetailPages
             .Raw("<dt>lease age</dt><dd>").Text(ActiveAlarms.Age(x.LeaseAgeMs)).Raw("</dd>")
             .Raw("<dt>fenced</dt><dd>").Text(x.Fenced ? "FENCED" : "no").Raw("</dd>")
             .Raw("<dt>maintenance</dt><dd>").Text(x.Maintenance ? "yes" : "no").Raw("</dd>")
+            .Raw("<dt>spare</dt><dd id=\"spare-state\">").Text(x.Spare
+                ? x.Vms.Count == 0 ? "yes: it takes VMs only when a failover restarts them, and first"
+                    : "yes: it takes VMs only when a failover restarts them, and first; the VMs on it stay until you migrate them"
+                : "no").Raw("</dd>")
             .Raw("<dt>generation</dt><dd>").Text(x.Generation).Raw("</dd>")
             .Raw("<dt>voter</dt><dd>").Text(x.Voter ? "yes" : "no").Raw("</dd>")
             .Raw("<dt>hypervisor</dt><dd>").Text(x.Hypervisor).Raw("</dd>")
@@ -52,6 +56,10 @@ internal static class DetailPages
             {
                 h.Raw("<button type=\"submit\" id=\"maintenance\">Exit maintenance</button></form>");
             }
+
+            Form(h, "/hosts/" + Uri.EscapeDataString(x.Name) + "/spare", viewer).Hidden("spare", x.Spare ? "false" : "true")
+                .Raw(x.Spare ? "<button type=\"submit\" id=\"spare\">Make it a normal host</button></form>"
+                    : "<button type=\"submit\" id=\"spare\">Make it a spare (failover only; its VMs stay)</button></form>");
 
             if (x.State is "failed" or "fenced")
             {
@@ -159,7 +167,7 @@ internal static class DetailPages
         h.Raw("<form class=\"action\" method=\"post\" action=\"").Text(action).Raw("\">").Hidden("csrf", viewer.Csrf ?? string.Empty);
 
     private static void LoginHint(Html h) =>
-        h.Raw("<p class=\"note\"><a href=\"/login\">Log in</a> as admin to change maintenance, placement, HA or priority, or to re-admit a failed host.</p>");
+        h.Raw("<p class=\"note\"><a href=\"/login\">Log in</a> as admin to change maintenance, spare, placement, HA or priority, or to re-admit a failed host.</p>");
 
     private static void Message(Html h, PageMessage? message)
     {

@@ -102,8 +102,13 @@ internal static class StatusPage
             .Raw("<th>maint.</th><th>VMs</th><th>CPU free/total</th><th>memory free/total</th><th class=\"hide-narrow\">generation</th></tr></thead><tbody>");
         foreach (var x in s.Hosts())
         {
-            h.Raw(Html.Tone(x.State) == "bad" ? "<tr class=\"bad\"><td>" : "<tr><td>").Link("/hosts/", x.Name).Raw("</td><td>").Badge(x.State)
-                .Raw("</td><td>").Text(ActiveAlarms.Age(x.LeaseAgeMs)).Raw("</td><td>").Text(x.Fenced ? "FENCED" : "no")
+            h.Raw(Html.Tone(x.State) == "bad" ? "<tr class=\"bad\"><td>" : "<tr><td>").Link("/hosts/", x.Name).Raw("</td><td>").Badge(x.State);
+            if (x.Spare)
+            {
+                h.Raw(" ").Badge("spare");
+            }
+
+            h.Raw("</td><td>").Text(ActiveAlarms.Age(x.LeaseAgeMs)).Raw("</td><td>").Text(x.Fenced ? "FENCED" : "no")
                 .Raw("</td><td>").Text(x.Maintenance ? "yes" : "no").Raw("</td><td>").Number(x.Vms.Count)
                 .Raw("</td><td>").Number(x.FreeCpus).Raw(" / ").Number(x.Cpus)
                 .Raw("</td><td>").Number(x.FreeMemoryMb).Raw(" / ").Number(x.MemoryMb).Raw(" MiB")

@@ -73,11 +73,23 @@ public sealed class PlannedOperationsTests
     [Fact]
     public void Migrate_RespectsAdmissionControl()
     {
-        var w = Cluster(bCpus: 8, reserve: 1);
+        // 16 + 4 CPUs, 6 wanted, one host failure reserved: only 4 CPUs may be used, though b has room for db.
+        var w = Cluster(bCpus: 4, reserve: 1);
         var r = Sync(w.Planned!.MigrateAsync("db", "b", CancellationToken.None));
 
         Assert.False(r.Accepted);
         Assert.Contains("admission control", r.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Migrate_CountsTheSourceHostsRoom_ForAdmissionControl()
+    {
+        // 16 + 8 CPUs, 6 wanted, one host failure reserved: after the move a keeps 2 and b 4, and either
+        // host's failure still fits on the other. The source stays in the cluster: its room counts.
+        var w = Cluster(bCpus: 8, reserve: 1);
+        var r = Sync(w.Planned!.MigrateAsync("db", "b", CancellationToken.None));
+
+        Assert.True(r.Accepted, r.Message);
     }
 
     [Fact]

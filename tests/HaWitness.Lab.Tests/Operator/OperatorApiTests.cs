@@ -43,7 +43,7 @@ public sealed class OperatorApiTests(OperatorLab lab) : IClassFixture<OperatorLa
     {
         var doc = await lab.GetJsonAsync("/api/v1/openapi.json");
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
-        foreach (var contract in new[] { "/api/v1/status", "/api/v1/hosts", "/api/v1/vms", "/api/v1/journal", "/api/v1/hosts/{name}/maintenance",
+        foreach (var contract in new[] { "/api/v1/status", "/api/v1/hosts", "/api/v1/vms", "/api/v1/journal", "/api/v1/hosts/{name}/maintenance", "/api/v1/hosts/{name}/spare",
                      "/api/v1/vms/{name}/migrate", "/api/v1/vms/{name}/ha", "/api/v1/vms/{name}/priority", "/api/v1/explain/vm/{name}", "/api/v1/agents/join", "/metrics" })
         {
             Assert.Contains(contract, paths);

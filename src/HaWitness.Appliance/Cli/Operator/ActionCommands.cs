@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Text.Json;
+using HaWitness.Core.Configuration;
 using HaWitness.Operator.Client;
 
 namespace HaWitness.Appliance.Cli.Operator;
 
 /// <summary>
 /// <c>hawitness explain vm|host NAME</c>, <c>maintenance enter|exit HOST [--force]</c>,
-/// <c>readmit HOST --reason TEXT</c>, <c>vm migrate VM HOST</c>, <c>vm ha on|off VM</c>, <c>vm priority VM LEVEL</c>.
+/// <c>readmit HOST --reason TEXT</c>, <c>host spare HOST on|off</c>, <c>vm migrate VM HOST</c>, <c>vm ha on|off VM</c>, <c>vm priority VM LEVEL</c>.
 /// </summary>
 internal static class ActionCommands
 {
@@ -63,6 +64,31 @@ internal static class ActionCommands
             ApiCall.PostActionAsync(client, $"/api/v1/hosts/{Uri.EscapeDataString(parse.GetValue(host)!)}/readmit",
                 $$"""{"reason":"{{JsonEncodedText.Encode(parse.GetValue(reason)!)}}"}""", json, token), ct));
         return command;
+    }
+
+    /// <summary>
+    /// <c>hawitness host spare HOST on|off</c>: a spare (contingency host) runs no VMs in normal
+    /// operation and is the first choice of failover restarts; nothing moves when it changes.
+    /// </summary>
+    public static Command Host()
+    {
+        var options = new ClientOptions();
+        var host = new Argument<string>("HOST") { Description = "host name" };
+        host.Validators.Add(r =>
+        {
+            if (!Names.IsValidHostName(r.GetValueOrDefault<string>()))
+            {
+                r.AddError($"not a valid host name: {Names.Printable(r.GetValueOrDefault<string>())} (1 to 63 letters, digits, '-' or '.', starting with a letter or digit)");
+            }
+        });
+        var onOff = new Argument<string>("on|off") { Description = "on: make HOST a spare; off: a normal host again" };
+        onOff.AcceptOnlyFromAmong("on", "off");
+        var spare = new Command("spare", "Make HOST a spare (no VMs in normal operation, first choice when a failover restarts VMs) or a normal host again. Nothing moves: VMs on it stay until you migrate them") { host, onOff };
+        options.AddTo(spare);
+        spare.SetAction((parse, ct) => ApiCall.RunAsync(parse, options, (client, json, token) =>
+            ApiCall.PostActionAsync(client, $"/api/v1/hosts/{Uri.EscapeDataString(parse.GetValue(host)!)}/spare",
+                parse.GetValue(onOff) == "on" ? """{"spare":true}""" : """{"spare":false}""", json, token), ct));
+        return new Command("host", "Operator actions on a host") { spare };
     }
 
     public static Command Vm()

@@ -51,7 +51,7 @@ internal static class StatusCommands
     public static Command Hosts()
     {
         var options = new ClientOptions();
-        var command = new Command("hosts", "Hosts: state, lease age, fenced, maintenance, VMs, free capacity");
+        var command = new Command("hosts", "Hosts: state, lease age, fenced, maintenance, spare, VMs, free capacity");
         options.AddTo(command);
         command.SetAction((parse, ct) => ApiCall.RunAsync(parse, options, (client, json, token) =>
             ApiCall.GetAndPrintAsync(client, "/api/v1/hosts", json, r => Console.Write(HostTable(r.GetProperty("hosts"))), token), ct));
@@ -72,12 +72,12 @@ internal static class StatusCommands
     }
 
     private static string HostTable(JsonElement hosts) => Table.Render(
-        ["HOST", "STATE", "LEASE AGE", "FENCED", "MAINT", "VMS", "CPU FREE/ALL", "MEM FREE/ALL (MiB)", "GENERATION"],
+        ["HOST", "STATE", "LEASE AGE", "FENCED", "MAINT", "SPARE", "VMS", "CPU FREE/ALL", "MEM FREE/ALL (MiB)", "GENERATION"],
         hosts.EnumerateArray().Select(h => (IReadOnlyList<string>)
         [
             ApiCall.Str(h, "name"), ApiCall.Str(h, "state"),
             h.TryGetProperty("leaseAgeMs", out var l) && l.ValueKind == JsonValueKind.Number ? Alarms(l.GetInt64()) : "never",
-            ApiCall.Str(h, "fenced"), ApiCall.Str(h, "maintenance"),
+            ApiCall.Str(h, "fenced"), ApiCall.Str(h, "maintenance"), ApiCall.Str(h, "spare"),
             h.GetProperty("vms").GetArrayLength().ToString(System.Globalization.CultureInfo.InvariantCulture),
             $"{ApiCall.Str(h, "freeCpus")}/{ApiCall.Str(h, "cpus")}",
             $"{ApiCall.Str(h, "freeMemoryMb")}/{ApiCall.Str(h, "memoryMb")}",
