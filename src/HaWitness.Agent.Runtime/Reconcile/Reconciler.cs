@@ -142,6 +142,17 @@ public sealed partial class Reconciler
             }
         }
 
+        foreach (var vm in vms.Where(v => !IsOn(v.State)))
+        {
+            if (view.Vms.TryGetValue(vm.Vm.Name, out var entry) && entry.Host is { } owner && owner != me)
+            {
+                // Off here and another host's now (it moved, or its destroy here outlived the
+                // call): forget the stale definition, so that it cannot be started here by hand
+                // and no host-local copy of an old configuration stays behind.
+                await ForgetAsync(vm.Vm, owner, entry.Epoch, ct).ConfigureAwait(false);
+            }
+        }
+
         if (!mayRun)
         {
             return;
@@ -224,6 +235,20 @@ public sealed partial class Reconciler
         }
     }
 
+    private async Task ForgetAsync(VmRef vm, string owner, long epoch, CancellationToken ct)
+    {
+        var undefined = await _driver.UnregisterAsync(vm, ct).ConfigureAwait(false);
+        if (undefined.IsOk)
+        {
+            _journal.RecordEvent("VmUnregistered", Subjects.Vm(vm.Name), $"stale definition removed: {owner} owns it at epoch {epoch}", "stopped", "unregistered");
+            LogForgot(_logger, vm.Name, owner);
+        }
+        else
+        {
+            LogForgetFailed(_logger, vm.Name, undefined.Error!.ToString());
+        }
+    }
+
     /// <summary>True unless the hypervisor lists the VM off (or not at all); a failed listing counts as on.</summary>
     private async Task<bool> IsOnAsync(VmRef vm, CancellationToken ct)
     {
@@ -264,6 +289,12 @@ public sealed partial class Reconciler
 
     [LoggerMessage(EventId = 5905, Level = LogLevel.Debug, Message = "VM {Vm} is still on after its power-off was asked ({Why}); reported running until the hypervisor lists it off")]
     private static partial void LogStillOn(ILogger logger, string vm, string why);
+
+    [LoggerMessage(EventId = 5906, Level = LogLevel.Information, Message = "Unregistered the stale definition of VM {Vm}: {Owner} owns it")]
+    private static partial void LogForgot(ILogger logger, string vm, string owner);
+
+    [LoggerMessage(EventId = 5907, Level = LogLevel.Warning, Message = "Could not unregister the stale definition of VM {Vm}: {Error}")]
+    private static partial void LogForgetFailed(ILogger logger, string vm, string error);
 
     [LoggerMessage(EventId = 5903, Level = LogLevel.Warning, Message = "Hypervisor listing failed: {Error}")]
     private static partial void LogListFailed(ILogger logger, string error);

@@ -117,6 +117,26 @@ public sealed class ReconcilerTests : IAsyncDisposable
         Assert.DoesNotContain(_sim.Vms, v => v.Name == "db");
     }
 
+    [Fact]
+    public async Task AVmWhoseDestroyOutlivedTheCall_LeavesNoDefinitionBehind_OnceItIsOffHere()
+    {
+        await _reconciler.PassAsync(CancellationToken.None);
+        Assert.Contains(_sim.Vms, v => v.Name == "web" && v.State == VmPowerState.Running);
+
+        // It moves to host-b; the destroy here does not answer in time (a guest stuck on I/O).
+        _replica.Apply(new RegisterHost("host-b", "127.0.0.1:7003", "127.0.0.1:7004", "iqn.2026-12.lab:host-b", "sim", 4, 4096, "g1", "id-b", 1000));
+        _replica.Apply(new AssignVms([new VmPlacement("web", "host-b", true)], "failover"));
+        _sim.InjectFailure(SimOperation.PowerOff, HypervisorErrorKind.Timeout, "web", times: 1);
+        await _reconciler.PassAsync(CancellationToken.None);
+        Assert.Contains(_sim.Vms, v => v.Name == "web");
+
+        // The process dies later; the next pass forgets the definition.
+        _sim.Crash("web");
+        await _reconciler.PassAsync(CancellationToken.None);
+        Assert.DoesNotContain(_sim.Vms, v => v.Name == "web");
+        Assert.Contains(_journal.Events("vm:web"), e => e.Kind == "VmUnregistered" && e.Message.Contains("host-b owns it", StringComparison.Ordinal));
+    }
+
     /// <summary>The committed state, applied here entry by entry (the agent's Raft member in production).</summary>
     private sealed class Replica : IAgentReplica
     {
