@@ -77,6 +77,8 @@ fi
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces, tgtd)"
 
 lab=${HAWITNESS_LAB_DIR:-$root/.lab}
+# The appliance reads every HAWITNESS_* variable as configuration: this one is not its.
+unset HAWITNESS_LAB_DIR
 [[ $lab == /* ]] || lab=$PWD/$lab
 lab=${lab%/}
 [[ -n $lab && $lab != / ]] || die "bad lab folder '$lab'"
@@ -91,6 +93,7 @@ start() {
   local name=$1; shift
   setsid "$@" </dev/null >>"$lab/logs/$name.log" 2>&1 &
   local pid=$!
+  disown "$pid"   # not this shell's job: no "Killed" notice when down runs in the same shell
   echo "$pid $(starttime "$pid" || echo 0)" >"$lab/pids/$name"
 }
 # pid_of NAME: prints the recorded PID if that process still runs (same start time), else fails.
@@ -192,7 +195,7 @@ do_down() {
   grep -qF -- " $lab" /proc/self/mountinfo && left+=("mounts under $lab")
   for p in /proc/[0-9]*; do
     # Any process whose command line or working folder points into the lab folder.
-    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$lab/"; then left+=("pid ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" | head -c 120)"); fi
+    if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$lab/"; then left+=("pid ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" | head -c 120)"); fi
   done
   [[ -n $tgtd_cp && -e /var/run/tgtd/socket.$tgtd_cp ]] && left+=("/var/run/tgtd/socket.$tgtd_cp")
   if [[ ${#left[@]} -gt 0 ]]; then
