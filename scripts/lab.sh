@@ -219,7 +219,8 @@ do_up() {
   [[ -x out/hawitness && -x out/hawitness-agent ]] || scripts/publish.sh >/dev/null
   local t0=$EPOCHREALTIME
   mkdir -p "$lab"/{pids,logs,witness,hosts,luns,ssh,tgt-conf.d}
-  chmod 700 "$lab/ssh"
+  # Everything here runs as root; the appliance's log holds its first admin password.
+  chmod 700 "$lab" "$lab/ssh"
   prefix="hwl$(printf '%05x' $(( (RANDOM << 5 ^ RANDOM) & 0xfffff )))"
   tgtd_cp=$(tgtd_free_control) || die "no free tgtd control number"
   port=$(free_port)
@@ -290,7 +291,7 @@ do_status() {
   local s h link agent acl sess acls sessions
   s=$(api /api/v1/status || true)
   echo "lab: $lab ($mode, $lab_hosts hosts, namespaces $prefix-*)"
-  echo "page: http://127.0.0.1:$port/"
+  echo "page: http://127.0.0.1:$port/   (admin password: the 'admin password' line of $lab/logs/appliance.log)"
   printf 'witness: appliance %s, tgtd %s, sshd %s, page relay %s\n' \
     "$(pid_of appliance >/dev/null && echo running || echo DOWN)" "$(pid_of tgtd >/dev/null && echo running || echo DOWN)" \
     "$(pid_of sshd >/dev/null && echo running || echo DOWN)" \
