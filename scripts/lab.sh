@@ -155,6 +155,7 @@ wait_appliance() { # through the page's forwarder, as a user would
   for _ in $(seq 1 300); do
     [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/healthz") == 200 ]] && return 0
     pid_of appliance >/dev/null || return 1
+    pid_of page-out >/dev/null || { echo "lab: the page's relay on 127.0.0.1:$port exited: $(tail -3 "$lab/logs/page-out.log")" >&2; return 1; }
     sleep 0.1
   done
   return 1
@@ -174,8 +175,16 @@ do_down() {
   fi
   load_state
   local name ns left=() p
-  # The appliance first, gently (it closes its journal); then everything else by PID.
+  # The appliance first, gently (it closes its journal); then everything else by PID. The root
+  # namespace's relay forks a child per open connection (a browser's keep-alive): those children
+  # are not in any lab namespace, so they go first, by their parent's recorded PID.
   stop appliance TERM 5 || true
+  if p=$(pid_of page-out); then
+    local children
+    children=$(ps -o pid= --ppid "$p" 2>/dev/null || true)   # before the parent goes (then init adopts them)
+    kill -9 "$p" 2>/dev/null || true
+    for p in $children; do kill -9 "$p" 2>/dev/null || true; done
+  fi
   for name in $(ls "$lab/pids" 2>/dev/null); do
     [[ $name =~ ^[a-z0-9-]+$ ]] || continue
     stop "$name" KILL 2 || left+=("process $name")
