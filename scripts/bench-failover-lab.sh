@@ -32,6 +32,7 @@
 # Needs root, iproute2, tgt, openssh-server, curl, jq, sqlite3 (scripts/deps.sh bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/netlab.sh
 
 rounds=20 profile=default kill_mode=agent
 while [[ $# -gt 0 ]]; do
@@ -66,7 +67,7 @@ cleanup() {
   done
   wait 2>/dev/null
   for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  [[ -n $tgtd_cp ]] && rm -f "/var/run/tgtd/socket.$tgtd_cp" "/var/run/tgtd/socket.$tgtd_cp.lock"
+  [[ -n $tgtd_cp ]] && tgtd_forget "$tgtd_cp"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -80,82 +81,40 @@ net="10.213.$(( 1 + RANDOM % 250 ))"
 ns_of() { echo "$prefix-$1"; }
 add_ns() { # NAME HOSTNUMBER: a namespace with eth0 on the bridge at $net.HOSTNUMBER
   local ns; ns=$(ns_of "$1")
-  ip netns add "$ns"; namespaces+=("$ns")
-  ip -n "$ns" link set lo up
-  ip link add eth0 netns "$ns" type veth peer name "p-$1" netns "$(ns_of sw)"
-  ip -n "$(ns_of sw)" link set "p-$1" master br0
-  ip -n "$(ns_of sw)" link set "p-$1" up
-  ip -n "$ns" addr add "$net.$2/24" dev eth0
-  ip -n "$ns" link set eth0 up
+  namespaces+=("$ns")
+  netlab_add_ns "$ns" "$(ns_of sw)" "p-$1" "$net.$2/24"
 }
-del_ns() {
-  local ns; ns=$(ns_of "$1")
-  for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
-  ip -n "$(ns_of sw)" link del "p-$1" 2>/dev/null || true
-}
-ip netns add "$(ns_of sw)"; namespaces+=("$(ns_of sw)")
-ip -n "$(ns_of sw)" link set lo up
-ip -n "$(ns_of sw)" link add br0 type bridge
-ip -n "$(ns_of sw)" link set br0 up
+del_ns() { netlab_del_ns "$(ns_of "$1")" "$(ns_of sw)" "p-$1"; }
+namespaces+=("$(ns_of sw)")
+netlab_switch "$(ns_of sw)"
 add_ns w 1
 W=$(ns_of w)
 wip="$net.1"
 
 # --- tgtd in the witness namespace ---------------------------------------------------------------
 target_iqn="iqn.2026-12.lab.hawitness:bench"
-for _ in $(seq 1 50); do
-  c=$(( 1000 + RANDOM % 31000 ))
-  tgtadm -C "$c" --op show --mode sys >/dev/null 2>&1 && continue   # someone else's tgtd answers
-  [[ -e /var/run/tgtd/socket.$c ]] && continue
-  tgtd_cp=$c; break
-done
-[[ -n $tgtd_cp ]] || die "no free tgtd control number"
+tgtd_cp=$(tgtd_free_control) || die "no free tgtd control number"
 ip netns exec "$W" tgtd -f -C "$tgtd_cp" --iscsi "portal=$wip:3260" >"$work/tgtd.log" 2>&1 &
 pids+=($!)
 adm() { tgtadm -C "$tgtd_cp" --lld iscsi "$@"; }
-for _ in $(seq 1 250); do adm --op show --mode sys >/dev/null 2>&1 && break; sleep 0.02; done
-adm --op show --mode sys >/dev/null || die "tgtd did not come up: $(cat "$work/tgtd.log")"
+tgtd_wait "$tgtd_cp" || die "tgtd did not come up: $(cat "$work/tgtd.log")"
 truncate -s 64M "$work/lun1.img"
 adm --op new --mode target --tid 1 --targetname "$target_iqn"
 adm --op new --mode logicalunit --tid 1 --lun 1 --backing-store "$work/lun1.img" --bstype rdwr
 mkdir -p "$work/tgt-conf.d"
 
 # ACL entries and live sessions (I_T nexus) of one initiator at tid 1.
-acl_has() { adm --op show --mode target | awk '/^Target 1:/{t=1} /^Target [0-9]+:/ && !/^Target 1:/{t=0} t && /ACL information:/{a=1; next} t && a {print $1}' | grep -qxF "$1"; }
-session_has() { adm --op show --mode target | awk -v i="$1" '/^Target 1:/{t=1} /^Target [0-9]+:/ && !/^Target 1:/{t=0} t && $1 == "Initiator:" && $2 == i {f=1} END {exit !f}'; }
+acl_has() { tgt_acls "$tgtd_cp" 1 | grep -qxF "$1"; }
+session_has() { tgt_sessions "$tgtd_cp" 1 | grep -qxF "$1"; }
 
 # --- sshd in the witness namespace: key only, a uid-0 login whose shell is /bin/sh ---------------
-for k in host id; do ssh-keygen -q -t ed25519 -N "" -C hawitness-bench -f "$work/${k}_ed25519"; done
-cp "$work/id_ed25519.pub" "$work/authorized_keys"
-mkdir -p "$work/clean-home" /run/sshd
-{ cat /etc/passwd; echo "hawitness-bench:x:0:0:HaWitness bench target login:$work/clean-home:/bin/sh"; } >"$work/passwd"
-cat >"$work/sshd_config" <<EOF
-Port 22
-ListenAddress 127.0.0.1
-HostKey $work/host_ed25519
-AuthorizedKeysFile $work/authorized_keys
-PidFile $work/sshd.pid
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-UsePAM no
-StrictModes no
-MaxStartups 50
-MaxSessions 50
-EOF
-# The passwd copy with that login is bind-mounted in a private mount namespace of sshd's own.
-ip netns exec "$W" unshare --mount --propagation private -- \
-  sh -c 'mount --bind "$1" /etc/passwd && exec /usr/sbin/sshd -D -e -f "$2"' bench-sshd "$work/passwd" "$work/sshd_config" \
-  >"$work/sshd.log" 2>&1 &
+sshd_prepare "$work" hawitness-bench
+sshd_exec "$W" "$work" >"$work/sshd.log" 2>&1 &
 pids+=($!)
 
 # --- the appliance -----------------------------------------------------------------------------
-jq -n --arg ssh "hawitness-bench@127.0.0.1:22" --arg key "$work/id_ed25519" --arg kh "$work/known_hosts" \
-  --argjson cp "$tgtd_cp" --arg conf "$work/tgt-conf.d" \
-  '{Target: {Enabled: true, Driver: "tgt", Ssh: $ssh, SshKey: $key, KnownHosts: $kh, TgtControlPort: $cp, TgtConfDirectory: $conf}}' \
-  >"$work/appliance.json"
+appliance_target_config "$work/appliance.json" "hawitness-bench@127.0.0.1:22" "$work/id_ed25519" "$work/known_hosts" \
+  "$tgtd_cp" "$work/tgt-conf.d"
 # Every round leaves 4 more VMs (1 CPU each) on the survivor (16 CPUs): room for all of them.
 appliance_env=(HAWITNESS_Failover__CpuOvercommit=16)
 agent_env=()
