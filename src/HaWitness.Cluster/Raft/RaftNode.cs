@@ -85,6 +85,11 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        if (options.CheckTimeouts() is { } wrong)
+        {
+            throw new ArgumentException(wrong, nameof(options));
+        }
+
         var logger = loggerFactory.CreateLogger<RaftNode>();
         Directory.CreateDirectory(options.Directory);
         state ??= new ClusterState();

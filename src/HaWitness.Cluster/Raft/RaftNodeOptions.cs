@@ -24,12 +24,30 @@ public sealed class RaftNodeOptions
     /// <summary>The cluster CA that every peer's certificate must chain to.</summary>
     public required X509Certificate2 ClusterCa { get; init; }
 
-    /// <summary>Raft election timeout bounds, ms (DotNext's own timers).</summary>
-    public int LowerElectionTimeoutMs { get; init; } = 300;
+    /// <summary>
+    /// Raft election timeout bounds, ms (DotNext's own timers). A candidate waits for every
+    /// member's vote and gives the round up at its election timeout, so every vote must end —
+    /// granted, refused or failed — before it: <see cref="RequestTimeout"/> stays below the lower
+    /// bound (checked at start).
+    /// </summary>
+    public int LowerElectionTimeoutMs { get; init; } = 1000;
 
     /// <summary>Raft election timeout bounds, ms.</summary>
-    public int UpperElectionTimeoutMs { get; init; } = 600;
+    public int UpperElectionTimeoutMs { get; init; } = 1500;
 
-    /// <summary>Request, connect and TLS handshake timeout.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Request, connect and TLS handshake timeout. Below <see cref="LowerElectionTimeoutMs"/>: a
+    /// voter that does not answer at all (powered off, its link cut: the connection attempt hangs)
+    /// must fail its vote in time, or a restarted appliance never wins an election while such a
+    /// voter is still in the group.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>Null when the timeouts can elect a leader with an unresponsive voter; else why not.</summary>
+    public string? CheckTimeouts() =>
+        LowerElectionTimeoutMs <= 0 || UpperElectionTimeoutMs < LowerElectionTimeoutMs
+            ? $"election timeouts {LowerElectionTimeoutMs}..{UpperElectionTimeoutMs} ms: the lower bound must be positive and at most the upper"
+            : RequestTimeout <= TimeSpan.Zero || RequestTimeout >= TimeSpan.FromMilliseconds(LowerElectionTimeoutMs)
+                ? $"request timeout {(long)RequestTimeout.TotalMilliseconds} ms must be positive and below the lower election timeout ({LowerElectionTimeoutMs} ms): a voter that does not answer would make every election fail"
+                : null;
 }

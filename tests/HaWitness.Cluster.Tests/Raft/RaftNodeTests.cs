@@ -33,7 +33,7 @@ public sealed class RaftNodeTests : IAsyncLifetime
 
     private static IPEndPoint FreeEndPoint() => new(IPAddress.Loopback, FreePort.Tcp());
 
-    private async Task<RaftNode> Start(string name, bool appliance, ClusterCa? signer = null, IPEndPoint? ep = null, MemberRole? role = null, bool? leaderEligible = null)
+    private async Task<RaftNode> Start(string name, bool appliance, ClusterCa? signer = null, IPEndPoint? ep = null, MemberRole? role = null, bool? leaderEligible = null, bool? coldStart = null)
     {
         ep ??= FreeEndPoint();
         string dir = _dir.File(name);
@@ -46,7 +46,7 @@ public sealed class RaftNodeTests : IAsyncLifetime
             Directory = Path.Combine(dir, "raft"),
             EndPoint = ep,
             LeaderEligible = leaderEligible ?? appliance,
-            ColdStart = leaderEligible ?? appliance,
+            ColdStart = coldStart ?? leaderEligible ?? appliance,
             Certificate = identity.Certificate(),
             ClusterCa = identity.ClusterCa(),
         }, NullLoggerFactory.Instance, null, CancellationToken.None);
@@ -112,6 +112,73 @@ public sealed class RaftNodeTests : IAsyncLifetime
         Assert.Single(w.Members);
         Assert.True(w.Validator.Refused > 0);
         Assert.Contains("not signed by the cluster CA", w.Validator.LastRefusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApplianceRestart_WhileAVoterDoesNotAnswerAtAll_LeadsWithTheOthers()
+    {
+        var ep = FreeEndPoint();
+        var w = await Start("w", appliance: true, ep: ep);
+        var a = await Start("a", appliance: false);
+        var b = await Start("b", appliance: false);
+        await Eventually(() => w.IsLeader, "w leads");
+        Assert.True(await w.AddMemberAsync((IPEndPoint)a.LocalEndPoint, _identities[a], CancellationToken.None));
+        Assert.True(await w.AddMemberAsync((IPEndPoint)b.LocalEndPoint, _identities[b], CancellationToken.None));
+        await a.Readiness.WaitAsync(TimeSpan.FromSeconds(20));
+        await b.Readiness.WaitAsync(TimeSpan.FromSeconds(20));
+        foreach (var (name, node) in new[] { ("a", a), ("b", b) })
+        {
+            // Registered: after its restart the appliance knows whose certificate answers there.
+            var ep2 = (IPEndPoint)node.LocalEndPoint;
+            Assert.True((await w.ProposeAsync(new RegisterHost(name, ep2.ToString(), "127.0.0.1:1", $"iqn.2026-11.lab:{name}", "sim", 4, 4096, "g1", _identities[node], 3000), CancellationToken.None)).Result.Applied);
+        }
+
+        // b's host is cut off (its link down, or powered off): a connection to it never completes
+        // its handshake. Here: its address accepts TCP and never says a word.
+        var bEndPoint = (IPEndPoint)b.LocalEndPoint;
+        await b.DisposeAsync();
+        _nodes.Remove(b);
+        var silent = new TcpListener(bEndPoint);
+        silent.Start();
+        try
+        {
+            // The appliance restarts before b was declared failed: b is still a voter. The appliance
+            // and a are 2 of 3: they must elect (before, every vote round waited for b past the
+            // election timeout and was given up, for as long as b stayed cut off).
+            await w.DisposeAsync();
+            _nodes.Remove(w);
+            var again = await Start("w", appliance: true, ep: ep, coldStart: false);
+            try
+            {
+                await Eventually(() => again.IsLeader, "w leads again with a, while b does not answer");
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"no leader after the restart: term {again.Term} leader {again.Leader} a.term {a.Term} members: " + string.Join("; ", again.Members));
+            }
+            var commit = await again.ProposeAsync(new SetMaintenance("a", false), CancellationToken.None);
+            Assert.True(commit.Index > 0);
+        }
+        finally
+        {
+            silent.Stop();
+        }
+    }
+
+    [Fact]
+    public void Timeouts_ThatCouldNeverElectWithAnUnresponsiveVoter_AreRefused()
+    {
+        RaftNodeOptions Options(int lower, int upper, int requestMs) => new()
+        {
+            Directory = _dir.File("x"), EndPoint = FreeEndPoint(), LeaderEligible = true, ColdStart = true,
+            Certificate = null!, ClusterCa = null!,
+            LowerElectionTimeoutMs = lower, UpperElectionTimeoutMs = upper, RequestTimeout = TimeSpan.FromMilliseconds(requestMs),
+        };
+
+        Assert.Null(new RaftNodeOptions { Directory = "x", EndPoint = FreeEndPoint(), LeaderEligible = true, ColdStart = true, Certificate = null!, ClusterCa = null! }.CheckTimeouts());
+        Assert.Contains("below the lower election timeout", Options(300, 600, 1000).CheckTimeouts(), StringComparison.Ordinal);
+        Assert.NotNull(Options(2000, 1000, 500).CheckTimeouts());
+        Assert.Null(Options(1000, 1500, 800).CheckTimeouts());
     }
 
     [Fact]
