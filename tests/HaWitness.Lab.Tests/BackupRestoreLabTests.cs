@@ -119,6 +119,51 @@ public sealed class BackupRestoreLabTests(ITestOutputHelper output) : IAsyncLife
         }
     }
 
+    /// <summary>
+    /// What docs/backup.md says about a backup older than the last change: the hosts' Raft logs
+    /// hold an entry the restored appliance lacks, so they refuse it their votes (Raft's rule: never
+    /// elect a leader whose log is behind) and there is no leader. Safe, not healthy: nobody is
+    /// declared failed or fenced, and the hosts keep their VMs (no peer has a leader either).
+    /// </summary>
+    [Fact]
+    public async Task BackupOlderThanTheLastChange_RestoredApplianceGetsNoLeadership_AndNobodyIsFencedOrStopped()
+    {
+        await _lab.StartApplianceAsync();
+        string adminLine = await _lab.Appliance!.WaitForLineAsync(l => l.StartsWith("hawitness: admin password", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        string password = adminLine[(adminLine.LastIndexOf(": ", StringComparison.Ordinal) + 2)..].Trim();
+        foreach (var h in Hosts)
+        {
+            _lab.StartAgent(h);
+        }
+
+        await _lab.WaitForStatusAsync(Settled, "both hosts online voters, four VMs running");
+        string archive = Path.Combine(_lab.Dir, "old.tar");
+        var env = new Dictionary<string, string> { ["HAWITNESS_CLI_PASSWORD"] = password };
+        Assert.Equal(0, (await TestProcess.RunAsync(Binaries.Appliance, ["backup", archive, "--data", _lab.ApplianceData, "--url", _lab.Url!.ToString().TrimEnd('/')], TimeSpan.FromSeconds(60), env)).ExitCode);
+
+        // One change after the backup: one Raft entry the hosts have and the backup lacks.
+        using var http = new HttpClient { BaseAddress = _lab.Url, Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", password);
+        using var body = new StringContent("""{"priority": "low"}""", Encoding.UTF8, "application/json");
+        Assert.True((await http.PostAsync("/api/v1/vms/host-a-vm01/priority", body)).IsSuccessStatusCode);
+        await _lab.StopApplianceAsync();
+        Directory.Move(_lab.ApplianceData, _lab.ApplianceData + ".dead-disk");
+        Assert.Equal(0, (await TestProcess.RunAsync(Binaries.Appliance, ["restore", archive, "--data", _lab.ApplianceData])).ExitCode);
+
+        await _lab.RestartApplianceAsync();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var status = await _lab.StatusAsync();
+        output.WriteLine(status.ToString());
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("leader").ValueKind);
+        Assert.False(status.GetProperty("quorum").GetProperty("hasQuorum").GetBoolean());
+        Assert.DoesNotContain(JournalReader.Decisions(_lab.ApplianceData), d => d.Kind is "HostFailed" or "FenceHost" or "SelfFence");
+        foreach (var (name, agent) in _lab.Agents)
+        {
+            Assert.False(agent.HasExited, $"{name} exited: {agent.AllOutput}");
+            Assert.DoesNotContain(agent.StdOut.Concat(agent.StdErr), l => l.Contains("SELF-FENCED", StringComparison.Ordinal));
+        }
+    }
+
     private static bool Settled(JsonElement s) =>
         s.GetProperty("leader").ValueKind == JsonValueKind.String
         && s.GetProperty("quorum").GetProperty("hasQuorum").GetBoolean()

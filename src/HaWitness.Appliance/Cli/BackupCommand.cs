@@ -90,7 +90,8 @@ internal static class BackupCommand
                     Console.WriteLine($"the directory that was there is kept in {result.MovedAside}");
                 }
 
-                Console.WriteLine("start the appliance, then check that every host is back: hawitness hosts (docs/backup.md)");
+                Console.WriteLine("start the appliance, then check that it leads and every host is back: hawitness status (docs/backup.md)");
+                Console.WriteLine("if the cluster changed after this backup (a join, a failover, a maintenance or VM setting), the hosts' Raft logs are ahead of it and will not elect the restored appliance: docs/backup.md says what to do");
                 return CliExit.Ok;
             }
             catch (BackupException ex)
