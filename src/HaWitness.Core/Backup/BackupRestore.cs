@@ -62,6 +62,12 @@ public static class BackupRestore
                 Directory.Delete(target);
             }
 
+            // The files were synced as they were written; their directory entries are synced here, before the rename publishes them.
+            foreach (var dir in Directory.EnumerateDirectories(scratch, "*", SearchOption.AllDirectories).Append(scratch))
+            {
+                DurableFile.SyncDirectory(dir);
+            }
+
             Directory.Move(scratch, target);
             DurableFile.SyncDirectory(parent);
             return new RestoreResult(manifest, aside);

@@ -144,7 +144,7 @@ public static class BackupWriter
                 }
             }
 
-            if (position is null || (!vanished && before == position() && SameStats(statsBefore, Stats(raft))))
+            if (!vanished && (position is null || (before == position() && SameStats(statsBefore, Stats(raft)))))
             {
                 return before;
             }
