@@ -130,6 +130,37 @@ public sealed class BackupCommandTests(ITestOutputHelper output) : IDisposable
         await AssertRefusedAsync(stream.ToArray(), "regular files only");
     }
 
+    [Fact]
+    public async Task LiveBackup_NeedsTheAdminPassword_AndNoGetServesTheArchive()
+    {
+        string data = _dir.File("live");
+        var (url, password, app) = await ApplianceProcess.ServeAsync(data);
+        using (app)
+        {
+            using var http = new HttpClient { BaseAddress = url };
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.PostAsync("/api/v1/backup", null)).StatusCode);
+            var get = await http.GetAsync("/api/v1/backup");
+            Assert.NotEqual(System.Net.HttpStatusCode.OK, get.StatusCode);
+            Assert.DoesNotContain("PRIVATE KEY", await get.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            string archive = _dir.File("live.tar");
+            string wrong = _dir.File("wrong-password");
+            File.WriteAllText(wrong, "not-the-password-at-all\n");
+            var (code, _, stderr) = await Run("backup", archive, "--data", data, "--url", url.ToString(), "--password-file", wrong);
+            Assert.Equal(5, code);
+            Assert.Contains("not authorised", stderr, StringComparison.Ordinal);
+            Assert.False(File.Exists(archive));
+            Assert.False(File.Exists(archive + ".tmp"));
+
+            var (ok, stdout, err) = await TestProcess.RunAsync(Binaries.Appliance, ["backup", archive, "--data", data, "--url", url.ToString()],
+                env: new Dictionary<string, string> { ["HAWITNESS_CLI_PASSWORD"] = password });
+            output.WriteLine(stdout + err);
+            Assert.Equal(0, ok);
+            Assert.Contains("taken by the running appliance", stdout, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(data, ".backup-*"));
+        }
+    }
+
     private async Task AssertRefusedAsync(byte[] archive, string why)
     {
         string file = _dir.File("bad.tar");
