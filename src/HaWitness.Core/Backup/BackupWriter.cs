@@ -19,6 +19,7 @@ public static class BackupWriter
 
     private const string RaftDirectory = "raft";
     private const int RaftCopyTries = 10;
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     // Not archived: the lock (it belongs to a process), the journal's live files (copied by
     // SQLite's backup instead), its high-water mark (it describes the live journal, not the copy;
@@ -97,8 +98,6 @@ public static class BackupWriter
             }
         }
     }
-
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private static bool SkipTopLevel(string name) =>
         SkippedTopLevel.Contains(name) || name.StartsWith(ScratchPrefix, StringComparison.Ordinal) || name.StartsWith("journal-damaged-", StringComparison.Ordinal);
