@@ -126,7 +126,7 @@ public sealed class BackupRestoreLabTests(ITestOutputHelper output) : IAsyncLife
     /// declared failed or fenced, and the hosts keep their VMs (no peer has a leader either).
     /// </summary>
     [Fact]
-    public async Task BackupOlderThanTheLastChange_RestoredApplianceGetsNoLeadership_AndNobodyIsFencedOrStopped()
+    public async Task BackupOlderThanTheLastChange_RestoredApplianceGetsNoLeadership_NobodyIsFencedOrStopped_AndStartingOverFormsTheClusterAgain()
     {
         await _lab.StartApplianceAsync();
         string adminLine = await _lab.Appliance!.WaitForLineAsync(l => l.StartsWith("hawitness: admin password", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
@@ -162,6 +162,29 @@ public sealed class BackupRestoreLabTests(ITestOutputHelper output) : IAsyncLife
             Assert.False(agent.HasExited, $"{name} exited: {agent.AllOutput}");
             Assert.DoesNotContain(agent.StdOut.Concat(agent.StdErr), l => l.Contains("SELF-FENCED", StringComparison.Ordinal));
         }
+
+        // The way out docs/backup.md gives when no newer backup exists: start over. The appliance
+        // and every agent get fresh data directories (the old ones moved aside); the hosts join
+        // again with the new token and their running VMs are adopted.
+        await _lab.StopApplianceAsync();
+        Directory.Move(_lab.ApplianceData, _lab.ApplianceData + ".stale");
+        foreach (var (name, agent) in _lab.Agents.ToList())
+        {
+            agent.Signal(Posix.SIGTERM);
+            await agent.WaitForExitAsync(TimeSpan.FromSeconds(20));
+            agent.Dispose();
+            Directory.Move(Path.Combine(_lab.Dir, "agent-" + name), Path.Combine(_lab.Dir, "agent-" + name + ".old"));
+        }
+
+        await _lab.StartApplianceAsync();
+        foreach (var h in Hosts)
+        {
+            _lab.StartAgent(h);
+        }
+
+        var formed = await _lab.WaitForStatusAsync(Settled, "started over: both hosts joined again, their four VMs adopted and running", TimeSpan.FromSeconds(60));
+        output.WriteLine(formed.ToString());
+        Assert.DoesNotContain(JournalReader.Decisions(_lab.ApplianceData), d => d.Kind is "HostFailed" or "FenceHost");
     }
 
     private static bool Settled(JsonElement s) =>
