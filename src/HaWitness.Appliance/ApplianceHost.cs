@@ -120,6 +120,7 @@ internal static partial class ApplianceHost
         StatusEndpoints.Map(app);
         AgentEndpoints.Map(app);
         FailoverEndpoints.Map(app);
+        BackupEndpoints.Map(app);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

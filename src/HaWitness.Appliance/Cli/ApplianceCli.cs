@@ -14,6 +14,8 @@ internal static class ApplianceCli
         root.Subcommands.Add(JoinTokenCommand.Create());
         root.Subcommands.Add(TargetCommand.Create());
         root.Subcommands.Add(AdminPasswordCommand.Create());
+        root.Subcommands.Add(BackupCommand.Backup());
+        root.Subcommands.Add(BackupCommand.Restore());
         // Operator commands: talk to a running appliance's API (README "Operators: status page, API, metrics, CLI", docs/operator.md).
         root.Subcommands.Add(Operator.StatusCommands.Status());
         root.Subcommands.Add(Operator.StatusCommands.Hosts());

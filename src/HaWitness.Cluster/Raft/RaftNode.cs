@@ -73,6 +73,13 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
     /// <summary>The last log index applied here.</summary>
     public long AppliedIndex => _wal.LastAppliedIndex;
 
+    /// <summary>
+    /// Where the log stands (term, last entry, committed, applied): unchanged across a copy of the
+    /// Raft directory means no entry, vote or membership change was written meanwhile.
+    /// </summary>
+    public string LogPosition => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"term {_cluster.Term}, last entry {_wal.LastEntryIndex}, committed {_wal.LastCommittedEntryIndex}, applied {_wal.LastAppliedIndex}");
+
     /// <summary>The members in the current configuration, with what this node knows of their reachability.</summary>
     public IReadOnlyList<RaftMemberInfo> Members => [.. _cluster.Members.Select(m => new RaftMemberInfo(
         m.EndPoint.ToString() ?? string.Empty,

@@ -52,7 +52,10 @@ public sealed class DataDirectory : IDisposable
         {
             string holder = TryReadHolder(lockPath);
             throw new DataDirectoryException(
-                $"data directory {full} is in use by another HaWitness process{holder}; stop it or choose another --data directory", ex);
+                $"data directory {full} is in use by another HaWitness process{holder}; stop it or choose another --data directory", ex)
+            {
+                InUse = true,
+            };
         }
         catch (IOException ex)
         {

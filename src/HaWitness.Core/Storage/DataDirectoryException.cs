@@ -17,4 +17,7 @@ public sealed class DataDirectoryException : Exception
     public DataDirectoryException()
     {
     }
+
+    /// <summary>True when another process holds the directory's lock (a running appliance).</summary>
+    public bool InUse { get; init; }
 }

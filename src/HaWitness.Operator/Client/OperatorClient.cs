@@ -74,6 +74,35 @@ internal sealed class OperatorClient : IDisposable
     public Task<ApiAnswer> PostAsync(string path, string json, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") }, cancellationToken);
 
+    /// <summary>
+    /// A POST whose successful answer is a file (the backup archive): its body is copied into
+    /// <paramref name="destination"/> as it arrives; an error answer comes back as usual.
+    /// </summary>
+    public async Task<ApiAnswer> DownloadAsync(string path, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return new ApiAnswer((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            }
+
+            await response.Content.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+            return new ApiAnswer((int)response.StatusCode, string.Empty);
+        }
+        catch (HttpRequestException ex)
+        {
+            return new ApiAnswer(0, $"cannot reach the appliance at {_http.BaseAddress}: {ex.Message}");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new ApiAnswer(0, $"no answer from the appliance at {_http.BaseAddress} within {_http.Timeout.TotalSeconds:0} s");
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<ApiAnswer> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
