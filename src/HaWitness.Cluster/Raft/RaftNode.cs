@@ -113,6 +113,7 @@ public sealed partial class RaftNode : ICommandLog, IMembership, IAsyncDisposabl
             Standby = !options.LeaderEligible,
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
+            HeartbeatThreshold = (double)options.HeartbeatMs / options.LowerElectionTimeoutMs,
             RequestTimeout = options.RequestTimeout,
             ConnectTimeout = options.RequestTimeout,
             SslOptions = new MutualTlsOptions(options.Certificate, validator),

@@ -43,11 +43,21 @@ public sealed class RaftNodeOptions
     /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMilliseconds(800);
 
+    /// <summary>
+    /// How often the leader sends AppendEntries when it has nothing else to send, ms. A follower
+    /// learns that an entry is committed — and applies it — only with the leader's next message,
+    /// so this bounds how soon an agent starts a VM the leader placed on it. Below the lower
+    /// election timeout (DotNext takes it as a fraction of it).
+    /// </summary>
+    public int HeartbeatMs { get; init; } = 150;
+
     /// <summary>Null when the timeouts can elect a leader with an unresponsive voter; else why not.</summary>
     public string? CheckTimeouts() =>
         LowerElectionTimeoutMs <= 0 || UpperElectionTimeoutMs < LowerElectionTimeoutMs
             ? $"election timeouts {LowerElectionTimeoutMs}..{UpperElectionTimeoutMs} ms: the lower bound must be positive and at most the upper"
             : RequestTimeout <= TimeSpan.Zero || RequestTimeout >= TimeSpan.FromMilliseconds(LowerElectionTimeoutMs)
                 ? $"request timeout {(long)RequestTimeout.TotalMilliseconds} ms must be positive and below the lower election timeout ({LowerElectionTimeoutMs} ms): a voter that does not answer would make every election fail"
-                : null;
+                : HeartbeatMs <= 0 || HeartbeatMs >= LowerElectionTimeoutMs
+                    ? $"Raft heartbeat {HeartbeatMs} ms must be positive and below the lower election timeout ({LowerElectionTimeoutMs} ms)"
+                    : null;
 }

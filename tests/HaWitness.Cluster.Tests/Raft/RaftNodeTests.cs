@@ -179,6 +179,7 @@ public sealed class RaftNodeTests : IAsyncLifetime
         Assert.Contains("below the lower election timeout", Options(300, 600, 1000).CheckTimeouts(), StringComparison.Ordinal);
         Assert.NotNull(Options(2000, 1000, 500).CheckTimeouts());
         Assert.Null(Options(1000, 1500, 800).CheckTimeouts());
+        Assert.Contains("Raft heartbeat", Options(100, 200, 50).CheckTimeouts(), StringComparison.Ordinal); // the 150 ms heartbeat is not below 100
     }
 
     [Fact]
