@@ -121,12 +121,7 @@ public sealed class ApplianceRestartLabTests : IAsyncLifetime
         _out.WriteLine($"restart to leader again (ms): min {toLeader.Min():0} median {Median(toLeader):0} max {toLeader.Max():0}");
     }
 
-    private static bool Settled(JsonElement s) =>
-        s.GetProperty("leader").ValueKind == JsonValueKind.String
-        && s.GetProperty("quorum").GetProperty("hasQuorum").GetBoolean()
-        && Hosts.All(h => ClusterLab.Host(s, h) is { } e && e.GetProperty("state").GetString() == "online" && e.GetProperty("voter").GetBoolean())
-        && s.GetProperty("vms").GetArrayLength() == 2 * Hosts.Length
-        && s.GetProperty("vms").EnumerateArray().All(v => v.GetProperty("state").GetString() == "running");
+    private static bool Settled(JsonElement s) => ClusterLab.Settled(s, Hosts);
 
     /// <summary>VM → "host@epoch", as the status API shows it.</summary>
     private static SortedDictionary<string, string> Placement(JsonElement s) =>

@@ -30,15 +30,7 @@ public sealed class BackupRestoreLabTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task BackupWhileServingAndWriting_RestoreOnAFreshDisk_StartsTheSameClusterWithItsHostsVmsCaAndJournal()
     {
-        await _lab.StartApplianceAsync();
-        string adminLine = await _lab.Appliance!.WaitForLineAsync(l => l.StartsWith("hawitness: admin password", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        string password = adminLine[(adminLine.LastIndexOf(": ", StringComparison.Ordinal) + 2)..].Trim();
-        foreach (var h in Hosts)
-        {
-            _lab.StartAgent(h);
-        }
-
-        await _lab.WaitForStatusAsync(Settled, "both hosts online voters, four VMs running");
+        string password = await FormAsync();
         var env = new Dictionary<string, string> { ["HAWITNESS_CLI_PASSWORD"] = password };
         string url = _lab.Url!.ToString().TrimEnd('/');
 
@@ -128,15 +120,7 @@ public sealed class BackupRestoreLabTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task BackupOlderThanTheLastChange_RestoredApplianceGetsNoLeadership_NobodyIsFencedOrStopped_AndStartingOverFormsTheClusterAgain()
     {
-        await _lab.StartApplianceAsync();
-        string adminLine = await _lab.Appliance!.WaitForLineAsync(l => l.StartsWith("hawitness: admin password", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        string password = adminLine[(adminLine.LastIndexOf(": ", StringComparison.Ordinal) + 2)..].Trim();
-        foreach (var h in Hosts)
-        {
-            _lab.StartAgent(h);
-        }
-
-        await _lab.WaitForStatusAsync(Settled, "both hosts online voters, four VMs running");
+        string password = await FormAsync();
         string archive = Path.Combine(_lab.Dir, "old.tar");
         var env = new Dictionary<string, string> { ["HAWITNESS_CLI_PASSWORD"] = password };
         Assert.Equal(0, (await TestProcess.RunAsync(Binaries.Appliance, ["backup", archive, "--data", _lab.ApplianceData, "--url", _lab.Url!.ToString().TrimEnd('/')], TimeSpan.FromSeconds(60), env)).ExitCode);
@@ -187,12 +171,21 @@ public sealed class BackupRestoreLabTests(ITestOutputHelper output) : IAsyncLife
         Assert.DoesNotContain(JournalReader.Decisions(_lab.ApplianceData), d => d.Kind is "HostFailed" or "FenceHost");
     }
 
-    private static bool Settled(JsonElement s) =>
-        s.GetProperty("leader").ValueKind == JsonValueKind.String
-        && s.GetProperty("quorum").GetProperty("hasQuorum").GetBoolean()
-        && Hosts.All(h => ClusterLab.Host(s, h) is { } e && e.GetProperty("state").GetString() == "online" && e.GetProperty("voter").GetBoolean())
-        && s.GetProperty("vms").GetArrayLength() == 2 * Hosts.Length
-        && s.GetProperty("vms").EnumerateArray().All(v => v.GetProperty("state").GetString() == "running");
+    /// <summary>Starts the appliance and both agents and waits until they settled; the admin password.</summary>
+    private async Task<string> FormAsync()
+    {
+        await _lab.StartApplianceAsync();
+        string password = await _lab.AdminPasswordAsync();
+        foreach (var h in Hosts)
+        {
+            _lab.StartAgent(h);
+        }
+
+        await _lab.WaitForStatusAsync(Settled, "both hosts online voters, four VMs running");
+        return password;
+    }
+
+    private static bool Settled(JsonElement s) => ClusterLab.Settled(s, Hosts);
 
     /// <summary>VM → "host@epoch priority", as the status API shows it.</summary>
     private static SortedDictionary<string, string> Placement(JsonElement s) =>

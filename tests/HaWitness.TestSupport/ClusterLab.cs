@@ -158,6 +158,24 @@ public sealed class ClusterLab : IAsyncDisposable
         throw new TimeoutException($"never: {what}; last status: {last}\nappliance output:\n{Appliance?.AllOutput}");
     }
 
+    /// <summary>
+    /// The cluster formed and quiet: a leader with quorum, every one of <paramref name="hosts"/>
+    /// online as a voter, and <paramref name="vmsPerHost"/> VMs per host, all running.
+    /// </summary>
+    public static bool Settled(JsonElement s, IReadOnlyCollection<string> hosts, int vmsPerHost = 2) =>
+        s.GetProperty("leader").ValueKind == JsonValueKind.String
+        && s.GetProperty("quorum").GetProperty("hasQuorum").GetBoolean()
+        && hosts.All(h => Host(s, h) is { } e && e.GetProperty("state").GetString() == "online" && e.GetProperty("voter").GetBoolean())
+        && s.GetProperty("vms").GetArrayLength() == vmsPerHost * hosts.Count
+        && s.GetProperty("vms").EnumerateArray().All(v => v.GetProperty("state").GetString() == "running");
+
+    /// <summary>The first admin password, as the appliance prints it once at its first start.</summary>
+    public async Task<string> AdminPasswordAsync()
+    {
+        string line = await Appliance!.WaitForLineAsync(l => l.StartsWith("hawitness: admin password", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        return line[(line.LastIndexOf(": ", StringComparison.Ordinal) + 2)..].Trim();
+    }
+
     public static JsonElement? Host(JsonElement status, string name) =>
         status.GetProperty("hosts").EnumerateArray().Cast<JsonElement?>().FirstOrDefault(h => h!.Value.GetProperty("name").GetString() == name);
 

@@ -26,8 +26,7 @@ public sealed class OperatorLab : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Lab.StartApplianceAsync();
-        string line = await Lab.Appliance!.WaitForLineAsync(l => l.StartsWith("hawitness: admin password", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        Password = line[(line.LastIndexOf(": ", StringComparison.Ordinal) + 2)..].Trim();
+        Password = await Lab.AdminPasswordAsync();
         await File.WriteAllTextAsync(PasswordFile, Password + "\n");
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + Password)));
         Lab.StartAgent("host-a");
